@@ -5,7 +5,8 @@
 // one-thread stream add over three 32 MiB arrays (memory bandwidth) and one thread's FMA rate (compute); then the
 // workload twice: W1's two-thread SGEMM at n = N (20 calls: best and median GFLOPS), or a W6 step ("w6"), or ten W4 b1
 // calls ("w4"), with the pool's shared task counter and with its fixed split, alternated (-Dab=false: the shared
-// counter in both; -Dswitch=Class.field alternates another static boolean, labelled switch-off / switch-on). For W1
+// counter in both; -Dswitch=Class.field alternates another static boolean, labelled switch-off / switch-on;
+// -Dswitch=Class.a,Class.b,... runs all off, then each alone, labelled switch-off / on-a / on-b ...). For W1
 // also "private-halves": the same product with nothing shared between the two threads (each multiplies A by its own
 // half of B's columns with the one-thread kernels). With -Dconvnet4j.pool.span=true a workload line also gives the
 // thread CPU of the kernels' tasks, which counts neither spinning nor waiting. On a loaded machine the two threads of
@@ -46,14 +47,24 @@ public class PlacementProbe {
         }
         var os = (com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean();
         Kernels k = KernelProvider.get();
-        // the static boolean the halves of a round alternate (-Dswitch=Class.field; the pool's fixed split by default)
-        String switchName = System.getProperty("switch", "org.convnet4j.tensor.kernels.GemmPool.fixedSplit");
-        Field fixed = Class.forName(switchName.substring(0, switchName.lastIndexOf('.')))
-                .getDeclaredField(switchName.substring(switchName.lastIndexOf('.') + 1));
-        boolean pool = switchName.endsWith("GemmPool.fixedSplit");
+        // the static booleans the parts of a round alternate (-Dswitch=Class.field[,Class.field...]; the pool's fixed
+        // split by default): all off, then each one on alone, in an order that turns by one every round
+        String[] switchNames = System.getProperty("switch", "org.convnet4j.tensor.kernels.GemmPool.fixedSplit").split(",");
+        Field[] switches = new Field[switchNames.length];
+        String[] onLabels = new String[switchNames.length];
+        for (int i = 0; i < switches.length; i++) {
+            String name = switchNames[i].trim();
+            switches[i] = Class.forName(name.substring(0, name.lastIndexOf('.')))
+                    .getDeclaredField(name.substring(name.lastIndexOf('.') + 1));
+            switches[i].setAccessible(true);
+            onLabels[i] = switches.length > 1 ? "on-" + switches[i].getName() : "switch-on";
+        }
+        boolean pool = switchNames.length == 1 && switchNames[0].endsWith("GemmPool.fixedSplit");
         String offLabel = pool ? "shared-counter" : "switch-off";
-        String onLabel = pool ? "fixed-split" : "switch-on";
-        fixed.setAccessible(true);
+        if (pool) {
+            onLabels[0] = "fixed-split";
+        }
+        int parts = AB ? switches.length + 1 : 2;
         float[] a = gauss(n * n, 1), b = gauss(n * n, 2), c = new float[n * n]; // empty for W6
         double flop = 2.0 * n * n * n;
         for (int i = 0; workload == null && i < 50; i++) {
@@ -91,9 +102,13 @@ public class PlacementProbe {
             }
             Arrays.sort(stream);
             StringBuilder gemm = new StringBuilder();
-            for (int half = 0; half < 2; half++) {
-                boolean split = AB && (r + half) % 2 == 1;
-                fixed.setBoolean(null, split);
+            for (int part = 0; part < parts; part++) {
+                // 0: every switch off; i > 0: switch i - 1 on alone
+                int variant = AB ? (r + part) % parts : 0;
+                for (int i = 0; i < switches.length; i++) {
+                    switches[i].setBoolean(null, variant == i + 1);
+                }
+                String label = variant == 0 ? offLabel : onLabels[variant - 1];
                 if (workload != null) {
                     long c0 = os.getProcessCpuTime(), t0 = System.nanoTime();
                     long[] span0 = KernelProvider.poolSpan();
@@ -103,21 +118,29 @@ public class PlacementProbe {
                     // the caller alone (no spinning, no waiting)
                     double tasks = (span1[1] - span0[1] + span1[6] - span0[6]) / 1e6;
                     gemm.append(String.format(Locale.ROOT, " %s %s wall %.0f ms CPU %.0f ms task CPU %.0f ms;", what,
-                            split ? onLabel : offLabel, (System.nanoTime() - t0) / 1e6,
+                            label, (System.nanoTime() - t0) / 1e6,
                             (os.getProcessCpuTime() - c0) / 1e6, tasks));
                     continue;
                 }
                 double[] s = new double[20];
+                long[] span0 = KernelProvider.poolSpan();
                 for (int i = 0; i < s.length; i++) {
                     long t0 = System.nanoTime();
                     k.sgemm(false, false, n, n, n, 1f, a, 0, n, b, 0, n, 0f, c, 0, n);
                     s[i] = (System.nanoTime() - t0) / 1e9;
                 }
+                long[] span1 = KernelProvider.poolSpan();
                 Arrays.sort(s);
-                gemm.append(String.format(Locale.ROOT, " W1 n=%d %s GFLOPS best %.0f median %.0f;", n,
-                        split ? onLabel : offLabel, flop / s[0] / 1e9, flop / s[s.length / 2] / 1e9));
+                // with -Dconvnet4j.pool.span=true: GFLOPS per second of the tasks' thread CPU, times two (the rate of
+                // two threads that neither wait nor lose their vCPU to another process: what a loaded machine hides)
+                double taskCpu = (span1[1] - span0[1] + span1[6] - span0[6]) / 1e9;
+                gemm.append(String.format(Locale.ROOT, " W1 n=%d %s GFLOPS best %.0f median %.0f%s;", n, label,
+                        flop / s[0] / 1e9, flop / s[s.length / 2] / 1e9, taskCpu > 0
+                                ? String.format(Locale.ROOT, " per-CPU %.0f", 2 * flop * s.length / taskCpu / 1e9) : ""));
             }
-            fixed.setBoolean(null, false);
+            for (Field f : switches) {
+                f.setBoolean(null, false);
+            }
             if (workload == null) {
                 // the same product with nothing shared: each thread multiplies A by its own half of B's columns with
                 // the one-thread kernels, so it packs its own B panels (and all of A) and writes its own C columns

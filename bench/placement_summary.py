@@ -15,16 +15,20 @@ for line in open(sys.argv[1]):
     m = re.search(r"stream add GB/s best ([\d.]+) median ([\d.]+);", line); r["stream_best"], r["stream_med"] = map(float, m.groups())
     r["fma"] = float(re.search(r"FMA GFLOPS ([\d.]+);", line).group(1))
     r["load"] = float(re.search(r"load ([\d.]+)$", line.strip()).group(1))
-    for v in ("shared-counter", "fixed-split", "switch-off", "switch-on", "private-halves"):
+    # every variant the line names (shared-counter, fixed-split, switch-off, switch-on, on-FIELD, private-halves)
+    variants = sorted(set(re.findall(r"W1 n=\d+ (\S+) GFLOPS", line)) | set(re.findall(r" \w+ (\S+) wall ", line)))
+    for v in variants:
         ms = re.findall(r"\w+ %s wall ([\d.]+) ms CPU ([\d.]+) ms(?: task CPU ([\d.]+) ms)?" % v, line)
         if ms:
             r[v + "_wall"] = sum(float(m[0]) for m in ms) / len(ms)
             r[v + "_cpu"] = sum(float(m[1]) for m in ms) / len(ms)
             if ms[0][2]:
                 r[v + "_taskcpu"] = sum(float(m[2]) for m in ms) / len(ms)
-        m = re.search(r"W1 n=\d+ %s GFLOPS best ([\d.]+) median ([\d.]+);" % v, line)
+        m = re.search(r"W1 n=\d+ %s GFLOPS best ([\d.]+) median ([\d.]+)(?: per-CPU ([\d.]+))?;" % v, line)
         if m:
             r[v + "_best"], r[v + "_med"] = float(m.group(1)), float(m.group(2))
+            if m.group(3):
+                r[v + "_percpu"] = float(m.group(3))
     rows.append(r)
 rows = [r for r in rows if r["round"] >= skip]
 def corr(xs, ys):
@@ -32,7 +36,7 @@ def corr(xs, ys):
         return float("nan")
     mx, my = st.mean(xs), st.mean(ys)
     return sum((x - mx) * (y - my) for x, y in zip(xs, ys)) / len(xs) / st.pstdev(xs) / st.pstdev(ys)
-targets = [k for k in rows[0] if k.endswith(("_cpu", "_wall", "_best", "_med", "_taskcpu")) and not k.startswith("stream")]
+targets = [k for k in rows[0] if k.endswith(("_cpu", "_wall", "_best", "_med", "_taskcpu", "_percpu")) and not k.startswith("stream")]
 probes = ["trip_min", "trip_p10", "cross_min", "cross_p25", "local_min", "stream_best", "stream_med", "fma", "load"]
 print(f"{len(rows)} rounds (from round {skip})")
 for t in targets:
@@ -45,3 +49,15 @@ near = [r for r in rows if r["trip_min"] < 150]; far = [r for r in rows if r["tr
 for name, g in (("near (trip min < 150 ns)", near), ("far (>= 150 ns)", far)):
     if g:
         print(f"{name}: {len(g)} rounds; " + ", ".join(f"{t} {st.median([r[t] for r in g if t in r]):.1f}" for t in targets + ["cross_min", "stream_best"] if any(t in r for r in g)))
+# W1: each variant's best GFLOPS over the all-off variant's of the same round (paired in time), median by placement
+base = next((b for b in ("switch-off", "shared-counter") if b + "_best" in rows[0]), None)
+if base:
+    for name, g in (("near", near), ("far", far)):
+        if g:
+            print(f"{name} paired best / {base}: " + ", ".join(
+                f"{t[:-5]} {st.median([r[t] / r[base + '_best'] for r in g]):.3f}"
+                for t in targets if t.endswith("_best") and t != base + "_best"))
+            if base + "_percpu" in rows[0]:
+                print(f"{name} paired per-CPU / {base}: " + ", ".join(
+                    f"{t[:-7]} {st.median([r[t] / r[base + '_percpu'] for r in g]):.3f}"
+                    for t in targets if t.endswith("_percpu") and t != base + "_percpu"))

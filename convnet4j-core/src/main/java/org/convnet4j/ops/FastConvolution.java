@@ -180,11 +180,11 @@ final class FastConvolution {
         if (inParallel && balancedTiles) {
             tiling = tiling.balanced(k.threads());
         }
-        Tiling pointwiseRows = !inParallel && direct == null ? pointwiseRowTiles(k, d, tiling) : null;
-        if (pointwiseRows != null) {
-            tiling = pointwiseRows;
+        Tiling rowTiles = !inParallel && direct == null ? rowTiles(k, d, tiling) : null;
+        if (rowTiles != null) {
+            tiling = rowTiles;
         }
-        boolean parallel = inParallel || pointwiseRows != null;
+        boolean parallel = inParallel || rowTiles != null;
         Tiling tiles = tiling;
         // Every tile multiplies the same weights: pack them once per call (tiles in parallel run single-threaded
         // GEMMs on them, tiles in turn threaded ones), not once per tile and task.
@@ -197,8 +197,13 @@ final class FastConvolution {
         // Tiles computed transposed have the weights on the right: with a cache, packed once as the right operand.
         PreparedMatrix[] weightsRight = direct == null && packed != null && preparedRight
                 && anyTileTransposed(k, d, tiles) ? packed.getRight(k, () -> prepareRight(k, d, wd)) : null;
-        run(k, parallel, tiles.tasks(), t -> forwardTile(k, !parallel && k.threads() > 1, d, xd, wd, weights,
-                weightsRight, direct, bd, yd, tiles.tile(t), epilogue));
+        IntConsumer tile = t -> forwardTile(k, !parallel && k.threads() > 1, d, xd, wd, weights, weightsRight, direct,
+                bd, yd, tiles.tile(t), epilogue);
+        if (parallel && pixelBands && d.n() == 1 && tiles.perTile() == 1) {
+            k.parallelForInBlocks(tiles.tasks(), tile); // row tiles in order: each thread one band of the plane
+        } else {
+            run(k, parallel, tiles.tasks(), tile);
+        }
     }
 
     /**
@@ -751,30 +756,51 @@ final class FastConvolution {
 
     /**
      * Whether a one-sample pointwise layer on the GEMM whose tiles would run in turn with threaded GEMMs runs as parallel
-     * row tiles instead ({@link #pointwiseRowTiles}). <b>Off by default</b> ({@code -Dconvnet4j.conv.pointwiseRowTiles=true}
+     * row tiles instead ({@link #rowTiles}). <b>Off by default</b> ({@code -Dconvnet4j.conv.pointwiseRowTiles=true}
      * turns it on; a field for A/B runs): it removes 31 of a ResNet-50 b1 predict's 139 hand-offs, but by the span
      * accounting on a loaded machine it did not shorten the pass (span 0.991..1.011 of the old split, either way inside
      * the noise), and a hand-off's latency shows only on the clock of a quiet one (docs/PERFORMANCE.md, session 21,
-     * the threads engineer).
+     * the threads engineer). {@link #pixelBands} (on) cuts these layers so too, and runs their tiles in blocks.
      */
     static volatile boolean pointwiseRowTiles = Boolean.getBoolean("convnet4j.conv.pointwiseRowTiles");
 
     /**
-     * A one-sample pointwise layer's rows as two tiles per thread, each tile a one-thread GEMM with its epilogue, instead
-     * of its tiles in turn with threaded GEMMs; null where that does not apply. A pointwise tile reads x where it lies
-     * (no column buffer, so no budget to keep), and a threaded GEMM costs a hand-off to pack B's panels, one to
-     * multiply, one for the epilogue: ResNet-50's 1x1 64->256 layers on 56x56 at batch 1 were two tiles (36 and 20
-     * rows) of three hand-offs each, the second thread reading what the first wrote at each. Only where each tile
-     * keeps at least {@link #MIN_COLS} columns (the 56x56 and 28x28 planes, not 14x14), and not for tiles computed
-     * transposed. Forward only: a tile fixes no output's summation order, so the same bits.
+     * Whether a one-sample forward pass cuts its output into bands of rows, one block of bands per thread, the same cut in
+     * every layer whose rows allow it (on; {@code -Dconvnet4j.conv.pixelBands=false} turns it off, a field for A/B
+     * runs). Its row tiles in parallel (1x1 layers on the GEMM: {@link #rowTiles}; the direct tiles were
+     * parallel row tiles already) run in blocks ({@link Kernels#parallelForInBlocks}): the caller the top half of the
+     * plane, the worker the bottom half, in every such layer, so that a layer reads what the same thread wrote in the
+     * layer before (a 1x1 layer exactly its band, a 3x3 one a row more, a strided one the matching band) instead of half
+     * of it from the other core: on the AMD guest, data the other vCPU has just written is read 2.6x slower when the host
+     * puts the two vCPUs on cores that share no last-level cache (docs/PERFORMANCE.md, session 20, the JIT engineer).
+     * The weights are read by both threads, so only where the activations outweigh them: planes that keep
+     * {@link #MIN_COLS} columns per tile (ResNet-50's 112x112, 56x56 and 28x28 layers; the 14x14 and 7x7 ones keep
+     * their split by filters). ResNet-50 at batch 1, the two threads pinned to the two vCPUs, on against off in one JVM
+     * (AMD, loaded): 0.93 of the clock time per predict in the far placement, 0.99 in the near one (docs/PERFORMANCE.md,
+     * session 22, the batch-1 threads engineer). A tile fixes no output's summation order: the same bits.
      */
-    private static Tiling pointwiseRowTiles(Kernels k, ConvDims d, Tiling tiling) {
-        if (!pointwiseRowTiles || k.threads() < 2 || !isPointwise(d) || d.n() != 1 || tiling.perTile() != 1) {
+    static volatile boolean pixelBands = !"false".equals(System.getProperty("convnet4j.conv.pixelBands"));
+
+    /**
+     * A one-sample 1x1 layer's rows as two tiles per thread, each tile a one-thread GEMM with its epilogue, instead of its
+     * tiles in turn with threaded GEMMs: pointwise layers with {@link #pointwiseRowTiles} or {@link #pixelBands}, strided
+     * ones (on im2col's buffer) with {@link #pixelBands}; null where that does not apply. A threaded GEMM costs a
+     * hand-off to pack B's panels, one to multiply, one for the epilogue: ResNet-50's 1x1 64->256 layers on 56x56 at
+     * batch 1 were two tiles (36 and 20 rows) of three hand-offs each, the second thread reading what the first wrote at
+     * each. Only where each tile keeps at least {@link #MIN_COLS} columns (the 56x56 and 28x28 planes, not 14x14), where
+     * a strided tile's column buffer fits {@link #COL_BUDGET} (a pointwise tile reads x where it lies), and not for tiles
+     * computed transposed. Forward only: a tile fixes no output's summation order, so the same bits.
+     */
+    private static Tiling rowTiles(Kernels k, ConvDims d, Tiling tiling) {
+        boolean pointwise = isPointwise(d);
+        boolean applies = pointwise ? pointwiseRowTiles || pixelBands : pixelBands && d.kh() * d.kw() == 1;
+        if (!applies || k.threads() < 2 || d.n() != 1 || tiling.perTile() != 1) {
             return null;
         }
         int tiles = 2 * k.threads();
         int rows = ceilDiv(d.oh(), tiles);
         if (ceilDiv(d.oh(), rows) < tiles || (long) rows * d.ow() < MIN_COLS
+                || !pointwise && (long) d.patch() * rows * d.ow() > COL_BUDGET
                 || k.fillsBetterTransposed(d.fg(), rows * d.ow())) {
             return null;
         }

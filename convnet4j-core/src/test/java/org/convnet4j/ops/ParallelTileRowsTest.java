@@ -127,36 +127,78 @@ class ParallelTileRowsTest {
         List<FastConvolutionTest.Case> cases = List.of(
                 new FastConvolutionTest.Case(1, 64, 56, 56, 256, 1, 1, ConvParams.defaults()),
                 new FastConvolutionTest.Case(1, 128, 28, 28, 200, 1, 1, ConvParams.defaults()));
-        Kernels one = KernelProvider.vector(1);
         boolean before = FastConvolution.pointwiseRowTiles;
+        boolean bands = FastConvolution.pixelBands;
         try {
-            for (FastConvolutionTest.Case cs : cases) {
-                Random random = new Random(cs.hashCode());
-                Tensor x = Tensor.randn(random, 1f, cs.n(), cs.c(), cs.h(), cs.w());
-                Tensor w = Tensor.randn(random, 1f, cs.f(), cs.c(), cs.kh(), cs.kw());
-                float[] skip = Tensor.randn(random, 1f, cs.f() * cs.h() * cs.w()).data();
-                ConvEpilogue bnRelu = new ConvEpilogue(randoms(random, cs.f()), randoms(random, cs.f()),
-                        randoms(random, cs.f()), Tensor.randn(random, 1f, cs.f()).data(), true);
-                for (ConvEpilogue e : new ConvEpilogue[] {null, bnRelu.withResidual(skip)}) {
-                    float[] y1 = FastConvolution.forward(x, w, null, cs.p(), one, e, null).data();
-                    for (boolean on : new boolean[] {true, false}) {
-                        FastConvolution.pointwiseRowTiles = on;
-                        for (int threads = 2; threads <= 3; threads++) {
-                            Kernels k = KernelProvider.vector(threads);
-                            long h0 = KernelProvider.handOffs();
-                            float[] y = FastConvolution.forward(x, w, null, cs.p(), k, e, null).data();
-                            long handOffs = KernelProvider.handOffs() - h0;
-                            String what = cs + ", switch " + on + ", threads " + threads;
-                            assertArrayEquals(y1, y, what);
-                            // at three threads the 28x28 plane's six tiles would be narrower than MIN_COLS: not cut
-                            boolean cut = on && (threads == 2 || cs.h() == 56);
+            FastConvolution.pixelBands = false; // which cuts these layers by itself
+            // at three threads the 28x28 plane's six tiles would be narrower than MIN_COLS: not cut
+            forwardWithTheSwitch(cases, on -> FastConvolution.pointwiseRowTiles = on,
+                    (cs, on, threads) -> on && (threads == 2 || cs.h() == 56));
+        } finally {
+            FastConvolution.pointwiseRowTiles = before;
+            FastConvolution.pixelBands = bands;
+        }
+    }
+
+    @Test
+    void pixelBandsGiveTheOneThreadBitsInOneHandOff() {
+        // The first two: ResNet-50's one-sample 1x1 layers on the GEMM, an expanding one on 56x56 (two tiles of 36 and 20
+        // rows in turn without the switch) and a strided one, 56x56 -> 28x28 on im2col's buffer (tiles of 18 and 10 rows
+        // in turn); with pixelBands each is two row tiles per thread in one hand-off, the bands in blocks. A direct 3x3
+        // stride-2 layer and a reducing 1x1 one, parallel row tiles already, run in blocks too: the same bits either way.
+        List<FastConvolutionTest.Case> cases = List.of(
+                new FastConvolutionTest.Case(1, 64, 56, 56, 256, 1, 1, ConvParams.defaults()),
+                new FastConvolutionTest.Case(1, 256, 56, 56, 128, 1, 1, ConvParams.of(2, 0)),
+                new FastConvolutionTest.Case(1, 64, 56, 56, 128, 3, 3, ConvParams.of(2, 1)),
+                new FastConvolutionTest.Case(1, 256, 28, 28, 64, 1, 1, ConvParams.defaults()));
+        boolean before = FastConvolution.pixelBands;
+        try {
+            // at three threads the strided layer's six tiles would be narrower than MIN_COLS: not cut
+            forwardWithTheSwitch(cases, on -> FastConvolution.pixelBands = on,
+                    (cs, on, threads) -> cases.indexOf(cs) >= 2 ? null : on && (threads == 2 || cs.p().strideH() == 1));
+        } finally {
+            FastConvolution.pixelBands = before;
+        }
+    }
+
+    /** Whether a case's call takes one hand-off (its tiles cut) or more; null: not checked. */
+    private interface Cut {
+        Boolean cut(FastConvolutionTest.Case cs, boolean on, int threads);
+    }
+
+    /**
+     * Each case's forward pass with no epilogue and with batch norm, a residual and ReLU, the switch on and off, at two
+     * and three threads: one thread's bits, and one hand-off where {@code rule} says the tiles are cut, more where not.
+     */
+    private static void forwardWithTheSwitch(List<FastConvolutionTest.Case> cases,
+                                             java.util.function.Consumer<Boolean> flip, Cut rule) {
+        Kernels one = KernelProvider.vector(1);
+        for (FastConvolutionTest.Case cs : cases) {
+            Random random = new Random(cs.hashCode());
+            Tensor x = Tensor.randn(random, 1f, cs.n(), cs.c(), cs.h(), cs.w());
+            Tensor w = Tensor.randn(random, 1f, cs.f(), cs.c(), cs.kh(), cs.kw());
+            int outputs = Convolution.outputShape(x.shape(), w.shape(), cs.p()).size();
+            float[] skip = Tensor.randn(random, 1f, outputs).data();
+            ConvEpilogue bnRelu = new ConvEpilogue(randoms(random, cs.f()), randoms(random, cs.f()),
+                    randoms(random, cs.f()), Tensor.randn(random, 1f, cs.f()).data(), true);
+            for (ConvEpilogue e : new ConvEpilogue[] {null, bnRelu.withResidual(skip)}) {
+                float[] y1 = FastConvolution.forward(x, w, null, cs.p(), one, e, null).data();
+                for (boolean on : new boolean[] {true, false}) {
+                    flip.accept(on);
+                    for (int threads = 2; threads <= 3; threads++) {
+                        Kernels k = KernelProvider.vector(threads);
+                        long h0 = KernelProvider.handOffs();
+                        float[] y = FastConvolution.forward(x, w, null, cs.p(), k, e, null).data();
+                        long handOffs = KernelProvider.handOffs() - h0;
+                        String what = cs + ", switch " + on + ", threads " + threads;
+                        assertArrayEquals(y1, y, what);
+                        Boolean cut = rule.cut(cs, on, threads);
+                        if (cut != null) {
                             assertTrue(cut ? handOffs == 1 : handOffs > 1, what + ": " + handOffs + " hand-offs");
                         }
                     }
                 }
             }
-        } finally {
-            FastConvolution.pointwiseRowTiles = before;
         }
     }
 

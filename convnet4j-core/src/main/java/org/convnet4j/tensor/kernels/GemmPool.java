@@ -233,6 +233,16 @@ final class GemmPool {
      * finds no task left when it runs. The first failure is rethrown once no task is running any more.
      */
     static void forEach(int threads, int tasks, IntConsumer body) {
+        forEach(threads, tasks, body, false);
+    }
+
+    /**
+     * As {@link #forEach(int, int, IntConsumer)}; {@code inBlocks}: this call's tasks are cut into one block per thread as
+     * the {@link #fixedSplit fixed split} cuts every call's (which, on, cuts this one too), the caller's block the first:
+     * for calls whose consecutive tasks are neighbouring parts of one output, so that while no thread is late each thread
+     * writes the same part of every such call and reads, in the next, what it wrote itself.
+     */
+    static void forEach(int threads, int tasks, IntConsumer body, boolean inBlocks) {
         Worker[] ws = workers;
         int helpers = Math.min(Math.min(allowedHere(threads), tasks) - 1, ws.length);
         if (helpers <= 0 || !BUSY.compareAndSet(false, true)) {
@@ -265,7 +275,7 @@ final class GemmPool {
         owner = Thread.currentThread();
         try {
             handOffs++; // only the BUSY holder writes it
-            Job job = new Job(body, tasks, Thread.currentThread(), fixedSplit ? helpers + 1 : 0);
+            Job job = new Job(body, tasks, Thread.currentThread(), inBlocks || fixedSplit ? helpers + 1 : 0);
             long c0 = job.taskCpu != null ? threadCpu() : 0;
             for (int i = 0; i < helpers; i++) {
                 ws[i].post(job);

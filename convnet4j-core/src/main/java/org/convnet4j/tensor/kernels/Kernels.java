@@ -874,4 +874,15 @@ public interface Kernels {
             body.accept(t);
         }
     }
+
+    /**
+     * {@link #parallelFor} with the tasks cut into one contiguous block per thread, the calling thread's the first (the
+     * pool's fixed split, for this call): where consecutive tasks are neighbouring parts of an output (bands of image
+     * rows), each thread writes the same part of every such call while none is late, so a layer reads mostly what the
+     * same thread wrote in the layer before. A late thread's tasks are still taken by the others; which thread runs a
+     * task never changes a result.
+     */
+    default void parallelForInBlocks(int tasks, java.util.function.IntConsumer body) {
+        parallelFor(tasks, body);
+    }
 }

@@ -20,7 +20,9 @@ import jdk.incubator.vector.VectorSpecies;
  * partitioning C, never the k reduction. Each element of C is therefore computed by exactly the same
  * sequence of floating-point operations — KC slices in order, FMAs in k order inside a slice, the same
  * beta merge — whatever the number of threads and wherever the element falls in a tile. Results are
- * bit-identical for any thread count and any task order. (They do depend on KC, which is fixed.)
+ * bit-identical for any thread count and any task order. (They do depend on KC, which is fixed.) A product of
+ * one KC slice with n at most m is instead cut into one range of rows per thread, each the one-thread product
+ * ({@link #privateRows}): the same bits again.
  */
 final class VectorGemm {
     static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
@@ -134,19 +136,13 @@ final class VectorGemm {
     private void general(boolean transA, boolean transB, int m, int n, int k, float alpha,
                          float[] a, int aOff, int lda, float[] prepackedA, float[] b, int bOff, int ldb, int[] bRows,
                          float beta, float[] c, int cOff, int ldc, int parts, Workspace own) {
-        if (privateColumns && parts > 1 && prepackedA == null && bRows == null && n >= 2 * parts * NR) {
-            int vectors = ceilDiv(n, VL);
-            // one range of columns per thread, cut at whole vectors (even shares: at n = 512, 11 whole panels would
-            // give one thread 272 columns and the other 240), each the one-thread product; a value's arithmetic does
-            // not depend on where its panel starts, so the bits are one thread's
-            GemmPool.forEach(parts, parts, t -> {
-                int j0 = (int) ((long) vectors * t / parts) * VL;
-                int j1 = Math.min(n, (int) ((long) vectors * (t + 1) / parts) * VL);
-                int bFrom = transB ? bOff + j0 * ldb : bOff + j0;
-                general(transA, transB, m, j1 - j0, k, alpha, a, aOff, lda, null, b, bFrom, ldb, null, beta, c,
-                        cOff + j0, ldc, 1, WORKSPACE.get());
-            });
-            return;
+        if (parts > 1 && prepackedA == null && bRows == null) {
+            boolean byRows = privateRows && n <= m && k <= KC && m >= 2 * parts * MR;
+            if (byRows || privateColumns && n >= 2 * parts * NR) {
+                privateProducts(byRows, transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc,
+                        parts);
+                return;
+            }
         }
         for (int jc = 0; jc < n; jc += NC) {
             int nc = Math.min(NC, n - jc);
@@ -184,6 +180,33 @@ final class VectorGemm {
                 });
             }
         }
+    }
+
+    /**
+     * The general loop order cut into one part of C per thread, each part the one-thread product ({@link #privateRows},
+     * {@link #privateColumns}): by rows, each thread packs its own rows of A and all of B; by columns, its own columns
+     * of B and all of A. Rows are cut at whole micro-panels (MR), columns at whole vectors (even shares: at n = 512,
+     * whole NR panels would give one thread 272 columns and the other 240). A value's arithmetic does not depend on
+     * where its tile starts, so the bits are one thread's.
+     */
+    private void privateProducts(boolean byRows, boolean transA, boolean transB, int m, int n, int k, float alpha,
+                                 float[] a, int aOff, int lda, float[] b, int bOff, int ldb, float beta, float[] c,
+                                 int cOff, int ldc, int parts) {
+        int unit = byRows ? MR : VL;
+        int units = ceilDiv(byRows ? m : n, unit);
+        GemmPool.forEach(parts, parts, t -> {
+            int from = (int) ((long) units * t / parts) * unit;
+            int to = Math.min(byRows ? m : n, (int) ((long) units * (t + 1) / parts) * unit);
+            if (byRows) {
+                int aFrom = transA ? aOff + from : aOff + from * lda;
+                general(transA, transB, to - from, n, k, alpha, a, aFrom, lda, null, b, bOff, ldb, null, beta, c,
+                        cOff + from * ldc, ldc, 1, WORKSPACE.get());
+            } else {
+                int bFrom = transB ? bOff + from * ldb : bOff + from;
+                general(transA, transB, m, to - from, k, alpha, a, aOff, lda, null, b, bFrom, ldb, null, beta, c,
+                        cOff + from, ldc, 1, WORKSPACE.get());
+            }
+        });
     }
 
     /**
@@ -517,6 +540,23 @@ final class VectorGemm {
      * packed once per thread. The bits are one thread's (GemmPoolTest).
      */
     static volatile boolean privateColumns = Boolean.getBoolean("convnet4j.gemm.privateColumns");
+
+    /**
+     * With two or more threads, a product of one KC slice (k at most KC) whose op(B) is no larger than op(A) (n at
+     * most m) is cut into one range of A's rows per thread ({@code -Dconvnet4j.gemm.privateRows=false} turns it off):
+     * each thread runs the one-thread product on its own rows, packing its own rows of A and its own copy of all of B,
+     * and writes only its own rows of C; nothing but the hand-off crosses between the cores. Why: the AMD guest's host
+     * puts the two vCPUs on cores that share no last-level cache for minutes at a time, and then the shared order, in
+     * which every task reads the one B block both threads packed, ran W1 at n = 512 at 169 GFLOPS against 199 in the
+     * other placement; cut by rows, 197 and 205 (pinned, loaded, best of 20 calls, paired by round: 1.16x and 1.03x;
+     * docs/PERFORMANCE.md, session 22, the GEMM engineer). At n = 1024 (two slices) the copy of B costs more than the
+     * sharing: 0.955x the shared order's GFLOPS per CPU second in the near placement (1.06x far), hence one slice only.
+     * Before {@link #privateColumns}: the copied operand is the smaller one, and at square shapes rows cut C into two
+     * contiguous blocks, where columns cut every row of C inside a cache line that both threads write and leave each
+     * thread a one-vector edge panel (n = 512: 256 columns are 5 panels of NR = 48 and 16); columns measured 0.96x near.
+     * A per-machine choice measured on AMD only. The bits are one thread's (GemmPoolTest), as are the shared order's.
+     */
+    static volatile boolean privateRows = !"false".equals(System.getProperty("convnet4j.gemm.privateRows"));
 
     /**
      * The {@code i}-th of {@code n} ranges in spread order: the odd ranges first, then the even ones (1, 3, 5, 0, 2,

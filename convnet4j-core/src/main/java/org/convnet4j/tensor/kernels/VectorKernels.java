@@ -194,6 +194,11 @@ final class VectorKernels implements Kernels {
     }
 
     @Override
+    public void parallelForInBlocks(int tasks, java.util.function.IntConsumer body) {
+        GemmPool.forEach(gemm.threads(), tasks, body, true);
+    }
+
+    @Override
     public void shiftedProducts(int f, int taps, float[] w, int wOff, int[] offsets, float[] x, int xOff, int len,
                                 float[] out, int outOff, int ldo) {
         Checks.range("shiftedProducts", "w", w, wOff, f * taps);

@@ -1,5 +1,6 @@
 package org.convnet4j.nn.layers;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -10,6 +11,7 @@ import java.util.Random;
 import org.convnet4j.nn.Sequential;
 import org.convnet4j.tensor.Shape;
 import org.convnet4j.tensor.Tensor;
+import org.convnet4j.tensor.kernels.KernelProvider;
 import org.junit.jupiter.api.Test;
 
 /** Forward values against hand computation or naive formulas, and build-time errors. */
@@ -121,5 +123,32 @@ class LayerForwardTest {
         Tensor x = Tensor.of(new float[] {1, 5, 2, 0, -1, -3, -2, -4}, 1, 2, 2, 2);
         assertEquals(2f, new GlobalAvgPool2d().forward(x, false).get(0, 0));
         assertEquals(-1f, new GlobalMaxPool2d().forward(x, false).get(0, 1));
+    }
+
+    @Test
+    void globalAveragePoolSharesItsPlanesOutWithTheBitsOfOneThread() {
+        // ResNet-50's pool at batch 1: 2048 planes of 7x7, over the parallel bound; on the kernels' threads, one hand-off
+        Tensor x = Tensor.randn(new Random(5), 1f, 1, 2048, 7, 7);
+        GlobalAvgPool2d pool = new GlobalAvgPool2d();
+        float[] one;
+        KernelProvider.limitThreadsOnThisThread(1);
+        try {
+            one = pool.forward(x, false).data();
+        } finally {
+            KernelProvider.limitThreadsOnThisThread(0);
+        }
+        boolean before = GlobalAvgPool2d.parallelPlanes;
+        try {
+            for (boolean on : new boolean[] {true, false}) {
+                GlobalAvgPool2d.parallelPlanes = on;
+                long h0 = KernelProvider.handOffs();
+                float[] y = pool.forward(x, false).data();
+                long handOffs = KernelProvider.handOffs() - h0;
+                assertArrayEquals(one, y, "switch " + on);
+                assertEquals(on && KernelProvider.get().threads() > 1 ? 1 : 0, handOffs, "switch " + on);
+            }
+        } finally {
+            GlobalAvgPool2d.parallelPlanes = before;
+        }
     }
 }

@@ -93,6 +93,58 @@ class GemmPoolTest {
         }
     }
 
+    /** The general order split by A's rows, each thread a one-thread product on its rows: the bits of one thread. */
+    @Test
+    void privateRowsGiveTheBitsOfOneThread() {
+        int kc = VectorGemm.KC;
+        int nr = VectorGemm.NR;
+        int mr = VectorGemm.MR;
+        // n at most m and one KC slice: a short last panel; rows not a multiple of MR. Not split by rows: one too short,
+        // two KC slices, and n > m (the shared loop order, or the columns split when that is on too)
+        int[][] shapes = {{200, 3 * nr + 4, kc}, {9 * mr + 3, 40, 400}, {3 * mr, 20, 2000}, {200, 3 * nr + 4, kc + 9},
+            {40, 2 * nr + 7, 300}};
+        boolean rowsBefore = VectorGemm.privateRows;
+        boolean columnsBefore = VectorGemm.privateColumns;
+        try {
+            assertTheBitsOfOneThread(new Random(31), shapes, "private rows", on -> VectorGemm.privateRows = on);
+            VectorGemm.privateColumns = true;
+            assertTheBitsOfOneThread(new Random(37), shapes, "private rows and columns",
+                    on -> VectorGemm.privateRows = on);
+            VectorGemm.privateColumns = false;
+            // every transpose, alpha and beta, C inside a wider matrix, rows not a multiple of MR (n < m: split by rows)
+            VectorGemm.privateRows = true;
+            Random random = new Random(41);
+            int m = 15 * mr + 5;
+            int n = 2 * nr + 9;
+            int k = kc - 3;
+            int ldc = n + 5;
+            float[] a = uniform(random, m * k);
+            float[] b = uniform(random, n * k);
+            for (boolean transA : new boolean[] {false, true}) {
+                for (boolean transB : new boolean[] {false, true}) {
+                    int lda = transA ? m : k;
+                    int ldb = transB ? k : n;
+                    float[] expected = new float[m * ldc];
+                    float[] c = new float[m * ldc];
+                    java.util.Arrays.fill(expected, 0.25f);
+                    java.util.Arrays.fill(c, 0.25f);
+                    new VectorGemm(1, false).sgemm(transA, transB, m, n, k, 0.5f, a, 0, lda, b, 0, ldb, 2f, expected,
+                            0, ldc);
+                    for (int threads : new int[] {2, 3}) {
+                        new VectorGemm(threads, false).sgemm(transA, transB, m, n, k, 0.5f, a, 0, lda, b, 0, ldb, 2f,
+                                c, 0, ldc);
+                        assertArrayEquals(expected, c, "transA " + transA + " transB " + transB + ", private rows, "
+                                + threads + " threads");
+                        java.util.Arrays.fill(c, 0.25f);
+                    }
+                }
+            }
+        } finally {
+            VectorGemm.privateRows = rowsBefore;
+            VectorGemm.privateColumns = columnsBefore;
+        }
+    }
+
     /** {@code n} values drawn uniformly from [-0.5, 0.5). */
     private static float[] uniform(Random random, int n) {
         float[] v = new float[n];
@@ -168,25 +220,34 @@ class GemmPoolTest {
     /**
      * The fixed split: each thread runs its own block (the caller the first half, the worker the second) from the
      * front, in order, then what is left of the other block from its back; every task once. Whatever the timing (a
-     * late worker leaves its block to the caller, taken from the back), so this holds on a loaded machine too.
+     * late worker leaves its block to the caller, taken from the back), so this holds on a loaded machine too. The
+     * same for a call cut in blocks with the switch off ({@link Kernels#parallelForInBlocks}: a one-sample convolution's
+     * bands of rows); with the shared counter it fails.
      */
     @Test
     void fixedSplitRunsItsOwnBlockFromTheFrontAndTheOthersFromTheBack() {
         GemmPool.ensureCapacity(2);
+        Kernels two = KernelProvider.vector(2);
         boolean before = GemmPool.fixedSplit;
         try {
-            GemmPool.fixedSplit = true;
-            for (int round = 0; round < 50; round++) {
+            for (int round = 0; round < 100; round++) {
                 int tasks = 2 + round % 11;
+                boolean perCall = round % 2 == 1;
+                GemmPool.fixedSplit = !perCall;
                 java.util.List<java.util.Map.Entry<Thread, Integer>> ran =
                         java.util.Collections.synchronizedList(new java.util.ArrayList<>());
-                GemmPool.forEach(2, tasks, t -> {
+                java.util.function.IntConsumer body = t -> {
                     ran.add(java.util.Map.entry(Thread.currentThread(), t));
                     long until = System.nanoTime() + 20_000;
                     while (System.nanoTime() < until) {
                         Thread.onSpinWait();
                     }
-                });
+                };
+                if (perCall) {
+                    two.parallelForInBlocks(tasks, body);
+                } else {
+                    GemmPool.forEach(2, tasks, body);
+                }
                 int half = tasks / 2;
                 boolean[] once = new boolean[tasks];
                 Map<Thread, java.util.List<Integer>> byThread = new java.util.LinkedHashMap<>();
