@@ -92,6 +92,11 @@ public final class Batcher implements AutoCloseable {
     /** A request's own thread is running the model (see {@link #callerRuns}); the worker waits meanwhile. */
     private boolean callerRunning;
     private volatile long callerRunsMaxNanos;
+    /** Full batches running on the threads that submitted them (see {@link #fullBatchesOnCaller}). */
+    private int fullOnCallers;
+    private volatile boolean fullBatchesOnCaller;
+    /** Requests run as full batches on their submitters' threads (for /metrics and tests). */
+    private final java.util.concurrent.atomic.AtomicLong fullRunOnCaller = new java.util.concurrent.atomic.AtomicLong();
     /** See {@link #answersIn}. */
     private volatile java.util.function.Consumer<Runnable> answerScope = Runnable::run;
     /** Forward-pass time per sample, smoothed; the model's speed as {@link #callerRuns} judges it. */
@@ -252,6 +257,29 @@ public final class Batcher implements AutoCloseable {
     }
 
     /**
+     * Lets a request that fills a batch by itself ({@code maxBatch} samples or more: batching has nothing to add to
+     * it) run on the thread that submits it, when the submitter allows it ({@code fullMayRunHere} of
+     * {@link #submit(Tensor, boolean, boolean, long)}), fewer such passes are running on callers than there are
+     * workers, the thread is not one of this model's workers, and the model is small ({@link #callerRuns}'s time: a
+     * pass of a large model would hold up whatever else that thread does, and its activations are what the workers
+     * bound). It does not wait for what is queued: the workers go on with that meanwhile, so up to twice as many
+     * passes as workers may run at once. Waiting for the queue to empty kept a server with more clients than
+     * workers (LeNet-5, 32 connections) in the workers' hands for good: with requests always queued, every new one
+     * was queued too. The server allows it on the threads that read the request from its socket (the selectors),
+     * so that the bytes are parsed, computed on and answered where they arrived, with no hand-off to a worker and
+     * back (docs/SERVING.md, "Session of 2026-12-07 12:10-13:30"). Off by default.
+     */
+    public Batcher fullBatchesOnCaller(boolean on) {
+        this.fullBatchesOnCaller = on;
+        return this;
+    }
+
+    /** Requests run as full batches on the threads that submitted them so far (see {@link #fullBatchesOnCaller}). */
+    public long fullBatchesRunOnCaller() {
+        return fullRunOnCaller.get();
+    }
+
+    /**
      * Runs the completion of a batch's answers (several requests) inside {@code scope}, which must run what it is
      * given on this thread, once (a server holds back the connections the answers resume until all are written:
      * {@code AnsweringThreadPool.batch}). By default they are completed directly.
@@ -373,7 +401,7 @@ public final class Batcher implements AutoCloseable {
      * forming).
      */
     public CompletableFuture<Tensor> submit(Tensor input, boolean callerMayRun) {
-        return submit(new Job(input, new CompletableFuture<>(), false, 0), callerMayRun);
+        return submit(new Job(input, new CompletableFuture<>(), false, 0), callerMayRun, false);
     }
 
     /**
@@ -384,14 +412,24 @@ public final class Batcher implements AutoCloseable {
      * clients. A request run on the caller's own thread ({@link #callerRuns}) is answered when that pass ends.
      */
     public CompletableFuture<Tensor> submit(Tensor input, boolean callerMayRun, long deadline) {
-        return submit(new Job(input, new CompletableFuture<>(), true, deadline), callerMayRun);
+        return submit(new Job(input, new CompletableFuture<>(), true, deadline), callerMayRun, false);
     }
 
-    private CompletableFuture<Tensor> submit(Job job, boolean callerMayRun) {
+    /**
+     * As {@link #submit(Tensor, boolean, long)}; {@code fullMayRunHere}: this thread may run the request as a batch of
+     * its own when it fills one (see {@link #fullBatchesOnCaller}).
+     */
+    public CompletableFuture<Tensor> submit(Tensor input, boolean callerMayRun, boolean fullMayRunHere, long deadline) {
+        return submit(new Job(input, new CompletableFuture<>(), deadline != Long.MAX_VALUE, deadline), callerMayRun,
+                fullMayRunHere);
+    }
+
+    private CompletableFuture<Tensor> submit(Job job, boolean callerMayRun, boolean fullMayRunHere) {
         Tensor input = job.input;
         int n = input.dim(0);
         int size;
         boolean inline = false;
+        boolean full = false;
         lock.lock();
         try {
             if (!accepting) {
@@ -401,6 +439,12 @@ public final class Batcher implements AutoCloseable {
                     && n <= maxBatch && nanosPerSample * n < callerRunsMaxNanos) {
                 callerRunning = true;
                 inline = true;
+            } else if (fullMayRunHere && fullBatchesOnCaller && n >= maxBatch && !callerRunning
+                    && fullOnCallers < workers.length && WORKER_OF.get() != this
+                    && nanosPerSample * n < callerRunsMaxNanos) {
+                fullOnCallers++;
+                inline = true;
+                full = true;
             } else if (queue.size() >= capacity) {
                 throw new ApiException(429, "model " + name + ": the request queue is full (" + queue.size()
                         + " waiting); try again later");
@@ -437,7 +481,12 @@ public final class Batcher implements AutoCloseable {
                 }
                 lock.lock();
                 try {
-                    callerRunning = false;
+                    if (full) {
+                        fullOnCallers--;
+                        fullRunOnCaller.incrementAndGet();
+                    } else {
+                        callerRunning = false;
+                    }
                     if (!queue.isEmpty()) {
                         wakeOne(); // what arrived meanwhile: a worker (waiting for a first request) takes it
                     }
@@ -495,7 +544,7 @@ public final class Batcher implements AutoCloseable {
     boolean idle() {
         lock.lock();
         try {
-            return waitingForFirst == workers.length && queue.isEmpty() && !callerRunning;
+            return waitingForFirst == workers.length && queue.isEmpty() && !callerRunning && fullOnCallers == 0;
         } finally {
             lock.unlock();
         }

@@ -41,6 +41,8 @@ import org.eclipse.jetty.util.thread.Scheduler;
 final class LoneConnectionConnector extends ServerConnector {
     /** Per thread: has this thread written an answer since it last selected? Only selector threads read it. */
     private static final ThreadLocal<boolean[]> ANSWERED = ThreadLocal.withInitial(() -> new boolean[1]);
+    /** Per thread: has this thread ever selected for one of these connectors (it is, or was, a selector thread)? */
+    private static final ThreadLocal<boolean[]> SELECTING = ThreadLocal.withInitial(() -> new boolean[1]);
 
     private final long spinNanos;
     private final LongAdder caught = new LongAdder();
@@ -57,8 +59,9 @@ final class LoneConnectionConnector extends ServerConnector {
     private final LongAdder secondReadFound = new LongAdder();
     private final LongAdder secondReadNothing = new LongAdder();
 
-    LoneConnectionConnector(Server server, long spinMicros, ConnectionFactory... factories) {
-        super(server, factories);
+    /** {@code selectors}: how many selector threads (-1: Jetty's default, one per two cores, at most four). */
+    LoneConnectionConnector(Server server, long spinMicros, int selectors, ConnectionFactory... factories) {
+        super(server, -1, selectors, factories);
         if (spinMicros < 0) {
             throw new IllegalArgumentException("spin of " + spinMicros + " us: must be >= 0");
         }
@@ -78,6 +81,15 @@ final class LoneConnectionConnector extends ServerConnector {
         if (connector instanceof LoneConnectionConnector c && c.spinNanos > 0) {
             ANSWERED.get()[0] = true;
         }
+    }
+
+    /**
+     * Whether the calling thread selects (or once selected) for such a connector: the thread that reads requests from
+     * their sockets, where a request that fills a batch may be computed and answered with no hand-off
+     * ({@code ModelServer.Options.fullBatchesOnSelectors}).
+     */
+    static boolean onSelectorThread() {
+        return SELECTING.get()[0];
     }
 
     /** Polls that found the connection's next request (before the blocking select would have slept). */
@@ -173,6 +185,7 @@ final class LoneConnectionConnector extends ServerConnector {
 
         @Override
         protected int nioSelect(Selector selector, boolean now) throws IOException {
+            SELECTING.get()[0] = true;
             boolean afterCatch = lastCaught;
             if (!now) {
                 lastCaught = false;

@@ -174,6 +174,17 @@ public final class ModelServer implements AutoCloseable {
          * sets it without a code change. At most 100,000 (100 ms).
          */
         public long resumeDelayMicros = Long.getLong("convnet4j.serve.resumeDelayMicros", 0);
+        /**
+         * A v2 request that fills a batch by itself (at least {@link #maxBatch} samples) of a small model (see
+         * {@link #callerRunsMicros}) is computed and answered on the selector thread that read it, when fewer
+         * such passes run on selectors than the model has workers ({@link Batcher#fullBatchesOnCaller}: beside the
+         * workers, which go on with what is queued); the connector then has as many selector threads as the largest
+         * worker count, so that such requests keep every core busy. Why: such a request gains nothing from batching, and handing it to a worker and its connection
+         * back cost two thread wake-ups and the body's trip to another core (docs/SERVING.md, "Session of 2026-12-07
+         * 12:10-13:30"). Off by default until its A/B on a quiet machine; {@code
+         * -Dconvnet4j.serve.fullBatchesOnSelectors=true} turns it on without a code change.
+         */
+        public boolean fullBatchesOnSelectors = Boolean.getBoolean("convnet4j.serve.fullBatchesOnSelectors");
     }
 
     private record Served(String name, SavedModel saved, ImageClassifier classifier, Batcher batcher, Shape input,
@@ -227,6 +238,7 @@ public final class ModelServer implements AutoCloseable {
             Batcher b = new Batcher(name, m.model(), options.maxBatch, options.maxWaitMicros, options.queueCapacity,
                     metrics, options.warmupRuns, options.workers, options.threadsPerWorker)
                     .callerRuns(options.callerRunsMicros)
+                    .fullBatchesOnCaller(options.fullBatchesOnSelectors)
                     .deadlines(deadlinePeriodMillis(options.timeoutMillis));
             b.answersIn(answerScope(b));
             models.put(name, new Served(name, m, classifier, b, m.model().inputShapes().get(0), m.model().outputShape(),
@@ -245,6 +257,10 @@ public final class ModelServer implements AutoCloseable {
                 () -> connector == null ? 0 : connector.missed());
         metrics.batchResumptions(() -> threads == null ? 0 : threads.resumedAfterBatches(),
                 () -> threads == null ? 0 : threads.resumedWithNothing());
+        if (options.fullBatchesOnSelectors) {
+            metrics.fullBatchesOnSelectors(
+                    () -> models.values().stream().mapToLong(m -> m.batcher.fullBatchesRunOnCaller()).sum());
+        }
         if (options.secondRead) {
             metrics.secondReads(() -> connector == null ? 0 : connector.secondReads(true),
                     () -> connector == null ? 0 : connector.secondReads(false));
@@ -397,10 +413,11 @@ public final class ModelServer implements AutoCloseable {
             org.eclipse.jetty.server.HttpConnectionFactory http1 = new org.eclipse.jetty.server.HttpConnectionFactory(http);
             // with lean connections, every connection starts lean and is handed to http1 at its first other request
             LoneConnectionConnector c = options.leanConnections
-                    ? new LoneConnectionConnector(server, options.loneSpinMicros, new LeanConnection.Factory(http1,
-                            leanInference(), Connections.keepAlive(options.keepAliveMillis),
-                            Math.min(INLINE_BODY_BYTES, options.maxBodyBytes), options.idleTimeoutMillis), http1)
-                    : new LoneConnectionConnector(server, options.loneSpinMicros, http1);
+                    ? new LoneConnectionConnector(server, options.loneSpinMicros, selectors(),
+                            new LeanConnection.Factory(http1, leanInference(), Connections.keepAlive(options.keepAliveMillis),
+                                    Math.min(INLINE_BODY_BYTES, options.maxBodyBytes), options.idleTimeoutMillis),
+                            http1)
+                    : new LoneConnectionConnector(server, options.loneSpinMicros, selectors(), http1);
             c.setHost(options.host);
             c.setPort(options.port);
             Connections.limit(server, c, options.keepAliveMillis, options.idleTimeoutMillis, options.manyConnections);
@@ -1114,11 +1131,22 @@ public final class ModelServer implements AutoCloseable {
         return budget >= Long.MAX_VALUE / 4 ? Long.MAX_VALUE : t0 + budget;
     }
 
-    /** Hands a request's samples to its model's batcher, with the request's deadline unless it has none. */
+    /**
+     * Hands a request's samples to its model's batcher, with the request's deadline unless it has none; on a selector
+     * thread, with {@link Options#fullBatchesOnSelectors}, a request that fills a batch may run here.
+     */
     private CompletableFuture<Tensor> submit(Served m, Tensor input, boolean callerMayRun, long t0) {
-        long deadline = deadline(t0);
-        return deadline == Long.MAX_VALUE ? m.batcher.submit(input, callerMayRun)
-                : m.batcher.submit(input, callerMayRun, deadline);
+        return m.batcher.submit(input, callerMayRun,
+                options.fullBatchesOnSelectors && LoneConnectionConnector.onSelectorThread(), deadline(t0));
+    }
+
+    /**
+     * Selector threads of the connector: Jetty's default (-1), or with {@link Options#fullBatchesOnSelectors} one
+     * per worker of the model with most workers (the selectors then run those models' full batches).
+     */
+    private int selectors() {
+        return options.fullBatchesOnSelectors
+                ? models.values().stream().mapToInt(m -> m.batcher.workers()).max().orElse(1) : -1;
     }
 
     private static byte[] utf8(String s) {

@@ -66,6 +66,7 @@ public final class ServeMetrics {
     private volatile java.util.function.LongSupplier secondReadNothing;
     private volatile java.util.function.LongSupplier resumedAfterBatches;
     private volatile java.util.function.LongSupplier resumedWithNothing;
+    private volatile java.util.function.LongSupplier fullBatchesOnSelectors;
 
     /**
      * Where each model's warm-up is read: model name to {passes run so far, 1 if finished else 0}; null: no such
@@ -107,6 +108,14 @@ public final class ServeMetrics {
     public void batchResumptions(java.util.function.LongSupplier all, java.util.function.LongSupplier nothing) {
         this.resumedAfterBatches = all;
         this.resumedWithNothing = nothing;
+    }
+
+    /**
+     * Where the count of requests computed and answered as full batches on the selector threads that read them is
+     * read (see {@code ModelServer.Options.fullBatchesOnSelectors}); null: no such counter.
+     */
+    public void fullBatchesOnSelectors(java.util.function.LongSupplier requests) {
+        this.fullBatchesOnSelectors = requests;
     }
 
     /** Where the bytes reserved by pictures being decoded are read (see {@code DecodeBudget}); null: no such gauge. */
@@ -241,6 +250,13 @@ public final class ServeMetrics {
             long resumedFound = Math.max(0, resumed.getAsLong() - resumedNothing);
             b.append("convnet4j_batch_resumptions_total{found=\"request\"} ").append(resumedFound).append('\n');
             b.append("convnet4j_batch_resumptions_total{found=\"nothing\"} ").append(resumedNothing).append('\n');
+        }
+        java.util.function.LongSupplier onSelectors = fullBatchesOnSelectors;
+        if (onSelectors != null) {
+            b.append("# HELP convnet4j_full_batches_on_selectors_total Requests that filled a batch by themselves, computed"
+                    + " and answered on the selector thread that read them instead of a model's worker.\n");
+            b.append("# TYPE convnet4j_full_batches_on_selectors_total counter\n");
+            b.append("convnet4j_full_batches_on_selectors_total ").append(onSelectors.getAsLong()).append('\n');
         }
         java.util.function.LongSupplier found = secondReadFound;
         java.util.function.LongSupplier nothing = secondReadNothing;

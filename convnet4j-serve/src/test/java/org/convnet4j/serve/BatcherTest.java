@@ -85,6 +85,66 @@ class BatcherTest {
     }
 
     /**
+     * A request that fills a batch runs on the thread that submits it when that thread may: answered before submit
+     * returns, as predict answers it. One that does not fill a batch, or whose thread may not run it, goes to the
+     * worker, as every request does without the switch. It does not wait for the worker: with the only worker's pass
+     * held at a gate, a full request still runs on its own thread (it reaches the gate too); a second one while
+     * that runs is queued (at most as many passes on callers as workers) and the worker answers it once the gate
+     * opens. With the old rule (run only while nothing is queued and a worker's pass is free) the gate is never
+     * reached the second time.
+     */
+    @Test
+    void aRequestThatFillsABatchRunsOnItsThreadBesideTheWorkers() throws Exception {
+        TestModels.Gate gate = TestModels.gated(8);
+        Model g = gate.saved.model();
+        Random r = new Random(8);
+        Tensor full = TestModels.randomInput(r, 4);
+        Tensor three = TestModels.randomInput(r, 3);
+        float[] fullOut = g.predict(full).data();
+        float[] threeOut = g.predict(three).data();
+        try (Batcher off = new Batcher("m", g, 4, 2_000, 16, new ServeMetrics(), 1, 1, 1).callerRuns(10_000_000)) {
+            for (int i = 0; i < 2; i++) { // the first pass measures the model's speed
+                assertArrayEquals(fullOut, off.submit(full, false, true, Long.MAX_VALUE).get(15, TimeUnit.SECONDS).data());
+                awaitIdle(off);
+            }
+            assertEquals(0, off.fullBatchesRunOnCaller(), "without the switch every request goes to the worker");
+        }
+        java.util.concurrent.ExecutorService caller = java.util.concurrent.Executors.newSingleThreadExecutor();
+        try (Batcher b = new Batcher("m", g, 4, 2_000, 16, new ServeMetrics(), 1, 1, 1).callerRuns(10_000_000)
+                .fullBatchesOnCaller(true)) {
+            b.warmedUp().get(15, TimeUnit.SECONDS); // the warm-up measured the model's speed
+            awaitIdle(b);
+            CompletableFuture<Tensor> f = b.submit(full, false, true, Long.MAX_VALUE);
+            assertTrue(f.isDone(), "a full batch runs on the submitting thread, before submit returns");
+            assertArrayEquals(fullOut, f.get().data());
+            assertEquals(1, b.fullBatchesRunOnCaller());
+            awaitIdle(b);
+            assertArrayEquals(threeOut, b.submit(three, false, true, Long.MAX_VALUE).get(15, TimeUnit.SECONDS).data());
+            awaitIdle(b);
+            assertArrayEquals(fullOut, b.submit(full, false, false, Long.MAX_VALUE).get(15, TimeUnit.SECONDS).data());
+            assertEquals(1, b.fullBatchesRunOnCaller(), "not full, or not allowed on this thread: the worker's");
+            awaitIdle(b);
+            gate.hold();
+            int entered = gate.entered.get();
+            CompletableFuture<Tensor> held = b.submit(three, false, true, Long.MAX_VALUE);
+            gate.awaitEntered(entered + 1); // the worker's pass waits at the gate
+            java.util.concurrent.Future<CompletableFuture<Tensor>> beside =
+                    caller.submit(() -> b.submit(full, false, true, Long.MAX_VALUE));
+            gate.awaitEntered(entered + 2); // the caller's pass, beside the worker's
+            CompletableFuture<Tensor> queued = b.submit(full, false, true, Long.MAX_VALUE);
+            assertFalse(queued.isDone(), "a second pass ran on a caller while one caller's pass was running");
+            gate.open();
+            assertArrayEquals(threeOut, held.get(15, TimeUnit.SECONDS).data());
+            assertArrayEquals(fullOut, beside.get(15, TimeUnit.SECONDS).get(15, TimeUnit.SECONDS).data());
+            assertArrayEquals(fullOut, queued.get(15, TimeUnit.SECONDS).data());
+            assertEquals(2, b.fullBatchesRunOnCaller());
+            assertEquals(2, b.mostRunningAtOnce());
+        } finally {
+            caller.shutdownNow();
+        }
+    }
+
+    /**
      * Two workers run two forward passes at the same moment: each pass waits (at a gate after the model's last
      * layer) until the other is inside too. With one worker the second pass could only start after the first left,
      * so the gate would time out and the test fail.
