@@ -417,9 +417,10 @@ public final class Batcher implements AutoCloseable {
 
     /**
      * As {@link #submit(Tensor, boolean, long)}; {@code fullMayRunHere}: this thread may run the request as a batch of
-     * its own when it fills one (see {@link #fullBatchesOnCaller}).
+     * its own when it fills one (see {@link #fullBatchesOnCaller}). Package-private: the server's selector path
+     * (ModelServer) is its one caller, and two positional booleans are no public signature (ArchitectureTest).
      */
-    public CompletableFuture<Tensor> submit(Tensor input, boolean callerMayRun, boolean fullMayRunHere, long deadline) {
+    CompletableFuture<Tensor> submit(Tensor input, boolean callerMayRun, boolean fullMayRunHere, long deadline) {
         return submit(new Job(input, new CompletableFuture<>(), deadline != Long.MAX_VALUE, deadline), callerMayRun,
                 fullMayRunHere);
     }
