@@ -105,12 +105,6 @@ public final class Pooling {
                     yd, p0 * out));
             return y;
         }
-        if (p.type() == PoolType.MAX && argMax == null && windowSweep && rowBands && x.dim(0) == 1
-                && kernels.threads() > 1 && (long) geo.count * geo.h * geo.w >= PARALLEL_MIN_VALUES
-                && (long) FastConvolution.ceilDiv(geo.oh, 2 * kernels.threads()) * geo.ow >= FastConvolution.MIN_COLS) {
-            maxInBands(kernels, xd, geo, p, colStart, colEnd, inside, yd);
-            return y;
-        }
         forEachPlane(geo, pl -> {
             int xBase = pl * geo.h * geo.w;
             int yBase = pl * geo.oh * geo.ow;
@@ -310,44 +304,6 @@ public final class Pooling {
      * ({@link #maxPlaneScalar}, and the unrolled arg-max for 2x2/2); a field so that A/B runs can flip it.
      */
     static volatile boolean windowSweep = !"false".equals(System.getProperty("convnet4j.pool.windowSweep"));
-
-    /**
-     * Whether a one-sample max pool without arg-max is cut into bands of output rows, every plane's band t in task t,
-     * the tasks in blocks ({@link Kernels#parallelForInBlocks}), instead of ranges of planes: the same cut as the
-     * one-sample convolutions' ({@link FastConvolution#pixelBands}), so that ResNet-50's pool after its stem reads the
-     * band of the stem's output its own thread wrote, and writes the band the next 1x1 layers read on that thread.
-     * <b>Off by default</b> ({@code -Dconvnet4j.pool.rowBands=true}; a field for A/B runs). Each band is {@link #maxPlane}
-     * of the rows its windows reach, framed as the whole plane frames them: the same windows, the same bits. On the pinned
-     * W4 b1 probe (AMD, load 13-20) task CPU on/off was 1.007 far and 0.991 near (docs/PERFORMANCE.md, session 22, the
-     * batch-1 threads engineer): no gain shown, so off until a quiet run.
-     */
-    static volatile boolean rowBands = Boolean.getBoolean("convnet4j.pool.rowBands");
-
-    /** {@link #maxPlane} of every plane of a one-sample pool, in 2 x threads bands of output rows ({@link #rowBands}). */
-    private static void maxInBands(Kernels kernels, float[] xd, Planes geo, PoolParams p, int[] colStart, int[] colEnd,
-                                   int[] inside, float[] yd) {
-        int tasks = 2 * kernels.threads();
-        int rows = FastConvolution.ceilDiv(geo.oh, tasks);
-        int top = p.padding().top();
-        kernels.parallelForInBlocks(tasks, t -> {
-            int r0 = t * rows;
-            int r1 = Math.min(geo.oh, r0 + rows);
-            if (r0 >= r1) {
-                return;
-            }
-            // the input rows the band's windows reach, clipped to the image; the padding above them only for the first
-            int i0 = r0 * p.strideH() - top;
-            int a0 = Math.max(i0, 0);
-            int a1 = Math.min((r1 - 1) * p.strideH() - top + p.kh(), geo.h);
-            Planes band = new Planes(1, a1 - a0, geo.w, r1 - r0, geo.ow);
-            PoolParams bp = new PoolParams(p.type(), p.kh(), p.kw(), p.strideH(), p.strideW(), new Padding(a0 - i0,
-                    p.padding().bottom(), p.padding().left(), p.padding().right()), p.p(), p.countIncludePad());
-            for (int pl = 0; pl < geo.count; pl++) {
-                maxPlane(kernels, xd, pl * geo.h * geo.w + a0 * geo.w, band, bp, colStart, colEnd, inside, yd,
-                        pl * geo.oh * geo.ow + r0 * geo.ow);
-            }
-        });
-    }
 
     /**
      * Max pooling of one plane when no arg-max is wanted (inference), every window size: per output row, the

@@ -58,7 +58,7 @@ public final class Add extends Layer implements InferenceFusion, InPlace, Traini
         }
         Kernels kernels = KernelProvider.get();
         float[] a = first.data();
-        ElementRuns.runInBands(kernels, out.shape(), (from, to) -> {
+        ElementRuns.run(kernels, o.length, (from, to) -> {
             // the first sum straight into the output, without copying the first input there first: the same additions
             kernels.add(to - from, a, from, inputs.get(1).data(), from, o, from);
             for (int k = 2; k < inputs.size(); k++) {
@@ -118,7 +118,7 @@ public final class Add extends Layer implements InferenceFusion, InPlace, Traini
         }
         float[] o = out.data();
         Kernels kernels = KernelProvider.get();
-        ElementRuns.runInBands(kernels, out.shape(), (from, to) -> {
+        ElementRuns.run(kernels, o.length, (from, to) -> {
             if (target == 0) {
                 for (int k = 1; k < inputs.size(); k++) {
                     kernels.add(to - from, o, from, inputs.get(k).data(), from, o, from);

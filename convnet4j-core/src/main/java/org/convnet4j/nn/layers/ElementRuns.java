@@ -1,6 +1,5 @@
 package org.convnet4j.nn.layers;
 
-import org.convnet4j.tensor.Shape;
 import org.convnet4j.tensor.kernels.Kernels;
 
 /**
@@ -38,43 +37,5 @@ final class ElementRuns {
         } else {
             body.run(0, n);
         }
-    }
-
-    /**
-     * Whether {@link #runInBands} cuts a one-sample image [1, C, H, W] into bands of each plane rather than chunks of
-     * whole channels. <b>Off by default</b> ({@code -Dconvnet4j.elementwise.planeBands=true} turns it on; a field for A/B
-     * runs). The one-sample convolutions on planes of 28 x 28 and more leave each thread the same band of rows of every
-     * plane ({@code FastConvolution.pixelBands}), and chunks of channels have each thread read half of a residual sum's
-     * inputs (ResNet-50's four sums after a projection shortcut, not fused into a convolution) where the other thread
-     * wrote them. Yet on the pinned W4 b1 probe (AMD, load 11-13) bands cost 1.8% more task CPU near and 1.2% far
-     * (docs/PERFORMANCE.md, session 22, the batch-1 threads engineer): no gain shown, so off until a quiet run.
-     */
-    static volatile boolean planeBands = Boolean.getBoolean("convnet4j.elementwise.planeBands");
-
-    /** Fewest values of a band of one plane ({@code FastConvolution.MIN_COLS}: the convolutions' band bound). */
-    static final int BAND_MIN = 192;
-
-    /**
-     * {@link #run} over a tensor of {@code shape}; a one-sample image whose planes give each of two bands per thread at
-     * least {@link #BAND_MIN} values is cut by planes instead: task t runs band t of every plane, the tasks in blocks
-     * ({@link Kernels#parallelForInBlocks}): the calling thread the top half of each plane, as the convolutions cut it.
-     */
-    static void runInBands(Kernels k, Shape shape, Range body) {
-        int n = shape.size();
-        int tasks = 2 * k.threads();
-        int plane = shape.rank() == 4 ? shape.dim(2) * shape.dim(3) : 0;
-        if (!planeBands || !parallel || k.threads() < 2 || plane / tasks < BAND_MIN || shape.dim(0) != 1
-                || n < 2 * CHUNK) {
-            run(k, n, body);
-            return;
-        }
-        int channels = shape.dim(1);
-        k.parallelForInBlocks(tasks, t -> {
-            int p0 = (int) ((long) plane * t / tasks);
-            int p1 = (int) ((long) plane * (t + 1) / tasks);
-            for (int c = 0; c < channels; c++) {
-                body.run(c * plane + p0, c * plane + p1);
-            }
-        });
     }
 }

@@ -110,49 +110,4 @@ class ElementRunsTest {
         }
         return v;
     }
-
-    @Test
-    void aOneSampleImageIsCutIntoBandsOfEveryPlaneInOneHandOff() {
-        // ResNet-50's residual sums at batch 1 on 56x56 planes: four bands of 14 rows (784 values) per plane at two threads
-        int channels = 40;
-        int plane = 56 * 56;
-        org.convnet4j.tensor.Shape shape = org.convnet4j.tensor.Shape.of(1, channels, 56, 56);
-        AtomicIntegerArray seen = new AtomicIntegerArray(shape.size());
-        java.util.Set<Integer> starts = java.util.concurrent.ConcurrentHashMap.newKeySet();
-        boolean was = ElementRuns.planeBands;
-        long h0 = KernelProvider.handOffs();
-        try {
-            ElementRuns.planeBands = true;
-            ElementRuns.runInBands(KernelProvider.vector(2), shape, (from, to) -> {
-                assertEquals(plane / 4, to - from, "a band of one plane");
-                starts.add(from % plane);
-                for (int i = from; i < to; i++) {
-                    seen.incrementAndGet(i);
-                }
-            });
-        } finally {
-            ElementRuns.planeBands = was;
-        }
-        assertEquals(1, KernelProvider.handOffs() - h0, "the bands went to the pool in one call");
-        assertEquals(java.util.Set.of(0, plane / 4, plane / 2, 3 * plane / 4), starts, "every plane cut at the same rows");
-        for (int i = 0; i < shape.size(); i++) {
-            assertEquals(1, seen.get(i), "value " + i);
-        }
-        // the sums in bands: the scalar formula's bits, special values included
-        Random random = new Random(23);
-        float[] a = new float[shape.size()];
-        float[] b = new float[shape.size()];
-        for (int i = 0; i < a.length; i++) {
-            a[i] = i % 13 == 0 ? SPECIAL[random.nextInt(SPECIAL.length)] : (float) random.nextGaussian();
-            b[i] = (float) random.nextGaussian();
-        }
-        Tensor sum = new Add().forward(List.of(Tensor.wrap(a, shape.dims()), Tensor.wrap(b, shape.dims())), false);
-        Tensor sumRelu = new Add().forwardAbsorbing(List.of(Tensor.wrap(a, shape.dims()), Tensor.wrap(b, shape.dims())),
-                List.of(new ReLU()), 1);
-        for (int i = 0; i < a.length; i++) {
-            float s = a[i] + b[i];
-            bits(s, sum.data()[i], "a + b in bands", i);
-            bits(s > 0f ? s : 0f, sumRelu.data()[i], "relu(a + b) in bands", i);
-        }
-    }
 }
