@@ -181,7 +181,9 @@ public final class ModelServer implements AutoCloseable {
          * workers, which go on with what is queued); the connector then has as many selector threads as the largest
          * worker count, so that such requests keep every core busy. Why: such a request gains nothing from batching, and handing it to a worker and its connection
          * back cost two thread wake-ups and the body's trip to another core (docs/SERVING.md, "Session of 2026-12-07
-         * 12:10-13:30"). Off by default until its A/B on a quiet machine; {@code
+         * 12:10-13:30"). After such an answer the selector thread reads its other connections before that
+         * connection's next request ({@code ServeEndPoint}, "Turns on the selector": without it one fast client held
+         * its selector for up to a quarter of a second). Off by default until its A/B on a quiet machine; {@code
          * -Dconvnet4j.serve.fullBatchesOnSelectors=true} turns it on without a code change.
          */
         public boolean fullBatchesOnSelectors = Boolean.getBoolean("convnet4j.serve.fullBatchesOnSelectors");
@@ -823,6 +825,11 @@ public final class ModelServer implements AutoCloseable {
                     response.getHeaders().put(org.eclipse.jetty.http.HttpHeader.CONNECTION, "close");
                 }
                 LoneConnectionConnector.answered(response.getRequest());
+                if (options.fullBatchesOnSelectors && LoneConnectionConnector.onSelectorThread()
+                        && response.getRequest().getConnectionMetaData().getConnection().getEndPoint()
+                                instanceof ServeEndPoint socket) {
+                    socket.yieldAfterAnswer(); // the selector's other connections are read before this one's next request
+                }
                 // when this thread is not the connection's (the model's worker), Jetty resumes the connection on
                 // completion: AnsweringThreadPool runs that here instead of waking a pool thread
                 AnsweringThreadPool.answering(() -> response.write(true, java.nio.ByteBuffer.wrap(body), callback));

@@ -43,6 +43,17 @@ import org.eclipse.jetty.util.thread.Scheduler;
  * the model's worker after its answer ({@link AnsweringThreadPool#batch}) that finds no next request does not wait
  * on the selector at once: it reads once more after the batch's other connections have read
  * ({@link AnsweringThreadPool#putOff}), and waits on the selector only if that finds nothing too.
+ *
+ * <p><b>Turns on the selector.</b> A selector thread that computes requests itself
+ * ({@code ModelServer.Options.fullBatchesOnSelectors}) and has answered one of a connection goes back to its selector
+ * before it reads that connection's next request ({@link #yieldAfterAnswer}). Why: Jetty's connection reads again as soon as an answer
+ * is written, on the same thread, and handles what it finds; a client that sends its next request within the time
+ * the answer's completion takes (tens of microseconds) was read again and again, while the other connections of that
+ * selector, whose requests had been waiting since its last select, were not read at all: with LeNet-5 and 8
+ * connections, a selector went up to 250 ms without selecting, and p99 latency was 100-300 ms against 3.5-7.5 ms
+ * without the switch (docs/SERVING.md, "Session of 2026-12-07 15:00-16:25"). Yielding costs one {@code epoll_wait}
+ * per turn of the selector (every connection with input is read once per turn) and no {@code epoll_ctl}: the
+ * connection's interest in reading is set again before the selector updates its keys.
  */
 final class ServeEndPoint extends SocketChannelEndPoint {
     private final Executor executor;
@@ -58,6 +69,10 @@ final class ServeEndPoint extends SocketChannelEndPoint {
     private final LoneConnectionConnector secondReads;
     /** A second read was put off and has not read yet. */
     private volatile boolean readingAgain;
+    /** The selector whose thread reads this connection. */
+    private final ManagedSelector selector;
+    /** The next reads find nothing until the connection waits on its selector again (see {@link #yieldAfterAnswer}). */
+    private volatile boolean yieldNextRead;
 
     /**
      * {@code headTimeoutMillis}: 0 for no cut (the keep-alive applies to a head, as in Jetty); {@code secondReads}:
@@ -67,6 +82,7 @@ final class ServeEndPoint extends SocketChannelEndPoint {
                   Scheduler scheduler, long keepAliveMillis, long headTimeoutMillis,
                   LoneConnectionConnector secondReads) {
         super(channel, selector, key, scheduler);
+        this.selector = selector;
         this.executor = executor;
         this.scheduler = scheduler;
         this.keepAliveMillis = keepAliveMillis;
@@ -83,10 +99,24 @@ final class ServeEndPoint extends SocketChannelEndPoint {
         unread = bytes.hasRemaining() ? bytes : null;
     }
 
+    /**
+     * Called by a selector thread that has just answered a request of this connection on its own thread: when other
+     * connections share this selector, the connection's next read finds nothing, so that it waits on the selector
+     * with the others instead of being read at once (see the class comment, "Turns on the selector").
+     */
+    void yieldAfterAnswer() {
+        if (selector.size() > 1) {
+            yieldNextRead = true;
+        }
+    }
+
     @Override
     public int fill(ByteBuffer buffer) throws IOException {
         ByteBuffer given = unread;
         int filled;
+        if (yieldNextRead && given == null) {
+            return 0; // (until needsFillInterest: Jetty's connection then waits for input on the selector)
+        }
         if (given != null) {
             filled = BufferUtil.append(buffer, given);
             if (!given.hasRemaining()) {
@@ -115,6 +145,7 @@ final class ServeEndPoint extends SocketChannelEndPoint {
      */
     @Override
     protected void needsFillInterest() {
+        yieldNextRead = false;
         if (unread != null) {
             executor.execute(getFillInterest()::fillable);
             return;

@@ -61,7 +61,7 @@ class FullBatchesOnSelectorsTest {
     }
 
     /** The binary tensor extension's body for {@code x}, answered in binary. */
-    private static byte[] binary(Tensor x) {
+    static byte[] binary(Tensor x) {
         return body(x.dim(0), x.data(), 4L * x.size());
     }
 
@@ -81,11 +81,11 @@ class FullBatchesOnSelectorsTest {
     }
 
     /** The JSON header's length in a full batch's request. */
-    private static int fullJson() {
+    static int fullJson() {
         return header(SAMPLES, 4L * SAMPLES * 28 * 28).length;
     }
 
-    private static void write(OutputStream out, byte[] body, int jsonLength, int declared) throws IOException {
+    static void write(OutputStream out, byte[] body, int jsonLength, int declared) throws IOException {
         byte[] head = ("POST /v2/models/lenet/infer HTTP/1.1\r\nHost: test\r\nContent-Type: application/octet-stream\r\n"
                 + InferenceProtocol.HEADER_LENGTH + ": " + jsonLength + "\r\nContent-Length: " + declared
                 + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII);
@@ -96,7 +96,7 @@ class FullBatchesOnSelectorsTest {
     }
 
     /** The outputs of a 200 binary answer. */
-    private static float[] outputs(byte[] answer, int n) {
+    static float[] outputs(byte[] answer, int n) {
         String text = new String(answer, StandardCharsets.ISO_8859_1);
         assertTrue(text.startsWith("HTTP/1.1 200"), text);
         float[] got = new float[n];
