@@ -15,6 +15,12 @@
 //            BODY_DIR/picture.png, the model's preprocessing, the top 5 of each)
 //   java ... bench/ServeLoadTool.java parse MODEL_FILE DIR SECONDS   (request parsing alone: ms per 1-sample body,
 //            the server's parser on JSON and binary bodies vs a Gson JsonReader stream reading the same numbers)
+//   java ... bench/ServeLoadTool.java connections PORT MODEL BODY CONNECTIONS SECONDS   (CONNECTIONS clients on blocking
+//            sockets, each sending the v2 binary request BODY (BODY.len: its JSON header's length) to MODEL as soon as
+//            the last answer is in; prints requests/s and latency percentiles of all, then per connection its requests,
+//            its longest wait and its waits over 50 ms, then when each such wait began (System.nanoTime, ms, the
+//            same clock as the server's) and how long it took: whether some connections are served while others
+//            wait, and whether waits come together, as when a selector thread stops reading all its connections)
 //   java ... bench/ServeLoadTool.java idle-model FILE   (a model with LeNet-5's input and 10 outputs that does next to
 //            nothing: Flatten and Dense 784->10, 7,840 multiply-adds per sample; the floor of bench/serve-floor.sh)
 // "models" writes LeNet-5 (1x28x28, 10 classes) and ResNet-18 (3x224x224, 1000 classes) with seeded random
@@ -55,6 +61,8 @@ public class ServeLoadTool {
             case "baseline-loop" -> baselineLoop(Path.of(args[1]), Integer.parseInt(args[2]), args.length > 6
                     ? new Like(Integer.parseInt(args[3]), Integer.parseInt(args[4]), args[5], Path.of(args[6])) : null);
             case "parse" -> parse(Path.of(args[1]), Path.of(args[2]), Double.parseDouble(args[3]));
+            case "connections" -> connections(Integer.parseInt(args[1]), args[2], Path.of(args[3]),
+                    Integer.parseInt(args[4]), Double.parseDouble(args[5]));
             case "idle-model" -> {
                 // the serving floor (bench/serve-floor.sh): LeNet-5's input and output, next to no compute
                 Model m = new org.convnet4j.nn.Sequential(Shape.of(1, 28, 28), new org.convnet4j.nn.layers.Flatten(),
@@ -62,7 +70,108 @@ public class ServeLoadTool {
                 m.initialize(42);
                 ModelFiles.save(m, Path.of(args[1]), Preprocessing.forInput(Shape.of(1, 28, 28)));
             }
-            default -> throw new IllegalArgumentException("models | baseline | bodies | baseline-loop | parse | idle-model");
+            default -> throw new IllegalArgumentException(
+                    "models | baseline | bodies | baseline-loop | parse | connections | idle-model");
+        }
+    }
+
+    /** See the header: closed-loop clients, one thread and socket each, counted per connection. */
+    static void connections(int port, String model, Path body, int clients, double seconds) throws Exception {
+        byte[] data = Files.readAllBytes(body);
+        String jsonLength = Files.readString(Path.of(body + ".len")).trim();
+        byte[] head = ("POST /v2/models/" + model + "/infer HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                + "Content-Type: application/octet-stream\r\nInference-Header-Content-Length: " + jsonLength
+                + "\r\nContent-Length: " + data.length + "\r\n\r\n").getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        byte[] request = java.util.Arrays.copyOf(head, head.length + data.length);
+        System.arraycopy(data, 0, request, head.length, data.length);
+        long slow = 50_000_000L;
+        long end = System.nanoTime() + (long) (seconds * 1e9);
+        long[][] latencies = new long[clients][];
+        java.util.List<long[]> waits = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+        Thread[] threads = new Thread[clients];
+        for (int c = 0; c < clients; c++) {
+            int client = c;
+            threads[c] = new Thread(() -> {
+                long[] own = new long[1 << 16];
+                int n = 0;
+                try (java.net.Socket s = new java.net.Socket("127.0.0.1", port)) {
+                    s.setTcpNoDelay(true);
+                    java.io.OutputStream out = s.getOutputStream();
+                    java.io.InputStream in = new java.io.BufferedInputStream(s.getInputStream(), 1 << 16);
+                    while (System.nanoTime() < end) {
+                        long t0 = System.nanoTime();
+                        out.write(request);
+                        out.flush();
+                        readAnswer(in);
+                        long took = System.nanoTime() - t0;
+                        if (n == own.length) {
+                            own = java.util.Arrays.copyOf(own, 2 * n);
+                        }
+                        own[n++] = took;
+                        if (took > slow) {
+                            waits.add(new long[] {t0 / 1_000_000, took / 1_000_000, client});
+                        }
+                    }
+                } catch (java.io.IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+                latencies[client] = java.util.Arrays.copyOf(own, n);
+            });
+            threads[c].start();
+        }
+        for (Thread t : threads) {
+            t.join();
+        }
+        long[] all = java.util.Arrays.stream(latencies).flatMapToLong(java.util.Arrays::stream).sorted().toArray();
+        java.util.function.DoubleFunction<String> at = q -> String.format(Locale.ROOT, "%.2f",
+                all[Math.min(all.length - 1, (int) (q * all.length))] / 1e6);
+        System.out.printf(Locale.ROOT, "requests/s %.0f, p50 %s ms, p99 %s ms, p99.9 %s ms, max %s ms%n",
+                all.length / seconds, at.apply(0.5), at.apply(0.99), at.apply(0.999), at.apply(1));
+        StringBuilder per = new StringBuilder("per connection (requests / longest ms / waits over 50 ms):");
+        for (long[] own : latencies) {
+            long longest = java.util.Arrays.stream(own).max().orElse(0);
+            per.append(String.format(Locale.ROOT, " %d/%d/%d", own.length, longest / 1_000_000,
+                    java.util.Arrays.stream(own).filter(l -> l > slow).count()));
+        }
+        System.out.println(per);
+        java.util.List<long[]> sorted = new java.util.ArrayList<>(waits);
+        sorted.sort(java.util.Comparator.comparingLong(w -> w[0]));
+        StringBuilder w = new StringBuilder("waits over 50 ms (connection@start ms+ms):");
+        for (long[] x : sorted) {
+            w.append(" c").append(x[2]).append('@').append(x[0]).append('+').append(x[1]);
+        }
+        System.out.println(w);
+    }
+
+    /** Reads one HTTP/1.1 answer with a Content-Length; fails on any status but 200. */
+    static void readAnswer(java.io.InputStream in) throws java.io.IOException {
+        int length = -1;
+        int status = 0;
+        StringBuilder line = new StringBuilder();
+        while (true) {
+            int b = in.read();
+            if (b < 0) {
+                throw new java.io.EOFException("the server closed the connection");
+            }
+            if (b != '\n') {
+                if (b != '\r') {
+                    line.append((char) b);
+                }
+                continue;
+            }
+            String l = line.toString();
+            line.setLength(0);
+            if (l.isEmpty()) {
+                break;
+            }
+            if (l.startsWith("HTTP/1.1 ")) {
+                status = Integer.parseInt(l.substring(9, 12));
+            } else if (l.regionMatches(true, 0, "content-length:", 0, 15)) {
+                length = Integer.parseInt(l.substring(15).trim());
+            }
+        }
+        if (status != 200 || length < 0 || in.readNBytes(length).length != length) {
+            throw new IllegalStateException("answer " + status + " with " + length + " bytes");
         }
     }
 

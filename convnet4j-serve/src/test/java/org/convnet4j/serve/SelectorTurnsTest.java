@@ -14,7 +14,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.convnet4j.model.SavedModel;
 import org.convnet4j.tensor.Tensor;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -32,11 +31,10 @@ class SelectorTurnsTest {
     /** A's answers B may wait for: the one being computed, one per turn before B's is read, and slack for timing. */
     private static final int BOUND = 6;
     private static SavedModel saved;
-    private static ModelServer server;
     private static int limit;
 
     @BeforeAll
-    static void start() throws java.io.IOException {
+    static void model() {
         // a model that costs next to nothing (the test is about turns, not passes): Flatten and Dense 784 -> 10
         org.convnet4j.nn.Sequential m = new org.convnet4j.nn.Sequential(org.convnet4j.tensor.Shape.of(1, 28, 28),
                 new org.convnet4j.nn.layers.Flatten(), new org.convnet4j.nn.layers.Dense(10));
@@ -44,6 +42,10 @@ class SelectorTurnsTest {
         saved = new SavedModel(m, org.convnet4j.model.Preprocessing.forInput(org.convnet4j.tensor.Shape.of(1, 28, 28)),
                 "{}");
         limit = FullBatchesOnSelectorsTest.binary(TestModels.randomInput(new Random(0), SAMPLES)).length;
+    }
+
+    /** One selector (one worker) for both connections; {@code lean}: on lean connections, else Jetty's. */
+    private static ModelServer start(boolean lean) throws java.io.IOException {
         ModelServer.Options o = new ModelServer.Options();
         o.port = 0;
         o.maxBatch = SAMPLES;
@@ -53,12 +55,8 @@ class SelectorTurnsTest {
         o.warmupRuns = 1;
         o.callerRunsMicros = 10_000_000; // "small" however cold the JIT is
         o.fullBatchesOnSelectors = true;
-        server = ModelServer.start(Map.of("lenet", saved), o);
-    }
-
-    @AfterAll
-    static void stop() {
-        server.close();
+        o.leanConnections = lean;
+        return ModelServer.start(Map.of("lenet", saved), o);
     }
 
     private static void send(OutputStream out, Tensor x) throws java.io.IOException {
@@ -68,6 +66,22 @@ class SelectorTurnsTest {
 
     @Test
     void aClientSendingBackToBackDoesNotHoldUpTheOtherConnectionOfItsSelector() throws Exception {
+        try (ModelServer server = start(false)) {
+            backToBack(server);
+        }
+    }
+
+    /** Lean connections go back to the selector after each answer by themselves; the same holds there. */
+    @Test
+    void onLeanConnectionsToo() throws Exception {
+        try (ModelServer server = start(true)) {
+            backToBack(server);
+            assertTrue(server.connector().getConnectionFactory(LeanConnection.Factory.class).answered.sum() > BURST,
+                    "not answered on lean connections");
+        }
+    }
+
+    private static void backToBack(ModelServer server) throws Exception {
         assertEquals(1, server.connector().getSelectorManager().getSelectorCount());
         long fullBefore = server.batcher("lenet").fullBatchesRunOnCaller();
         Tensor x = TestModels.randomInput(new Random(5), SAMPLES);
