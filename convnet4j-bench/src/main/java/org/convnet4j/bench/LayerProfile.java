@@ -416,6 +416,9 @@ public final class LayerProfile {
      * quiet machine would give far better than the mean, for both threads of a two-thread call are then running.
      */
     private static final boolean MIN = Boolean.getBoolean("convnet4j.profile.min");
+    /** Rows printed, slowest first: 40 by default; {@code -Dconvnet4j.profile.rows=0} prints every row (the small
+     * 1x1 layers of a training walk fall below the 40th). */
+    private static final int ROWS = Integer.getInteger("convnet4j.profile.rows", 40);
     private final Map<String, Integer> occurrence = new HashMap<>();
     private final Map<String, Double> fastest = new HashMap<>();
 
@@ -609,8 +612,8 @@ public final class LayerProfile {
                     + "column 'best ms'%n", best / 1e6);
         }
         System.out.printf("%8s %6s %6s %8s %s %s%n", "ms", "share", "calls", "GFLOPS", MIN ? " best ms" : "", "layer");
-        rows.entrySet().stream().sorted((a, b) -> Double.compare(b.getValue()[0], a.getValue()[0])).limit(40)
-                .forEach(e -> {
+        rows.entrySet().stream().sorted((a, b) -> Double.compare(b.getValue()[0], a.getValue()[0]))
+                .limit(ROWS > 0 ? ROWS : Long.MAX_VALUE).forEach(e -> {
                     double[] r = e.getValue();
                     double ms = r[0] / 1e6 / reps;
                     double gflops = r[1] > 0 ? 2 * r[1] / r[0] : 0;
