@@ -31,35 +31,36 @@ def phase(layer):
     return ""
 
 
-def read_training(path):
-    """Rows 'ms share calls [GFLOPS] layer' of a training table, by (kind, pass)."""
-    rows, total = collections.defaultdict(lambda: [0.0, 0.0]), None
+def matches(path, pattern, totals):
+    """The lines of a table that match pattern; its '# ... batch ...' header line goes into totals."""
     for line in open(path):
         if line.startswith("#") and "batch" in line:
-            total = line.strip()
-        m = re.match(r"\s*([\d.]+)\s+[\d.]+%\s+\d+\s+(?:[\d.]+\s+)?([A-Za-z].*)$", line)
-        if m:
-            layer = m.group(2).strip()
-            k = kind(layer)
-            rows[(k, "" if k.startswith(("optimizer", "graph")) else phase(layer))][0] += float(m.group(1))
-    return rows, total
+            totals.append(line.strip())
+        m = re.match(pattern, line)
+        if m and not line.lstrip().startswith("ms"):
+            yield m
+
+
+def read_training(path):
+    """Rows 'ms share calls [GFLOPS] layer' of a training table, by (kind, pass)."""
+    rows, totals = collections.defaultdict(lambda: [0.0, 0.0]), [None]
+    for m in matches(path, r"\s*([\d.]+)\s+[\d.]+%\s+\d+\s+(?:[\d.]+\s+)?([A-Za-z].*)$", totals):
+        layer = m.group(2).strip()
+        k = kind(layer)
+        rows[(k, "" if k.startswith(("optimizer", "graph")) else phase(layer))][0] += float(m.group(1))
+    return rows, totals[-1]
 
 
 def read(path):
-    rows, total = collections.defaultdict(lambda: [0.0, 0.0]), None
-    for line in open(path):
-        if line.startswith("#") and "batch" in line:
-            total = line.strip()
-        m = re.match(r"\s*([\d.]+)\s+[\d.]+%\s+(\d+)\s+(\S+)\s+(?:([\d.]+)\s+)?(\S.*)$", line)
-        if not m or line.lstrip().startswith("ms"):
-            continue
+    rows, totals = collections.defaultdict(lambda: [0.0, 0.0]), [None]
+    for m in matches(path, r"\s*([\d.]+)\s+[\d.]+%\s+(\d+)\s+(\S+)\s+(?:([\d.]+)\s+)?(\S.*)$", totals):
         ms, layer = float(m.group(1)), m.group(5)
         # torch rows: ms share calls best layer; ours: ms share calls GFLOPS [best] layer
         best = m.group(4) if m.group(4) else (m.group(3) if not re.match(r"^\d+\.\d$", m.group(3)) else None)
         r = rows[kind(layer)]
         r[0] += ms
         r[1] += float(best) if best and re.match(r"^[\d.]+$", best) else float("nan")
-    return rows, total
+    return rows, totals[-1]
 
 PASSES = "--passes" in sys.argv
 args = [a for a in sys.argv[1:] if a != "--passes"]
