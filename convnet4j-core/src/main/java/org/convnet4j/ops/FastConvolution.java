@@ -404,7 +404,7 @@ final class FastConvolution {
             Tensor xs = materialisePadding(p) ? Pad.pad(x, p.padding(), p.padMode()) : x;
             ConvDims d = xs == x ? d0 : d0.onPadded(xs.dim(2), xs.dim(3));
             if (Winograd.appliesWeightGradient(d)) {
-                Winograd.weightGradient(k, d, Winograd.tile(d), xs.data(), dyd, dwd);
+                Winograd.weightGradient(k, d, Winograd.weightTile(d), xs.data(), dyd, dwd);
             } else {
                 weightGradient(k, d, xs.data(), dyd, dwd);
             }

@@ -67,11 +67,14 @@ final class Winograd {
      */
     static volatile boolean keptPacked = !"false".equals(System.getProperty("convnet4j.conv.winogradKeptPacked"));
     /**
-     * Whether the weight gradients of the layers the path takes run by F(3x3, m x m) ({@link #weightGradient}) instead
-     * of the direct path; {@code -Dconvnet4j.conv.winogradWeightGradient=true} turns it on (A/B runs).
+     * Whether the weight gradients of stride-1 3x3 layers run by F(3x3, m x m) ({@link #weightGradient}, where {@link
+     * #weightTile} says so) instead of the direct path; {@code -Dconvnet4j.conv.winogradWeightGradient=false} keeps them
+     * direct (A/B runs). On: one thread's CPU per call 0.46-0.73 of the direct path's on ResNet-50's 3x3 layers at batch
+     * 8, and the process's CPU per W6 step 0.94 (paired, every round below 1; AMD, loaded; docs/PERFORMANCE.md,
+     * "Session 23, the 3x3 weight-gradient engineer").
      */
     static volatile boolean weightGradient =
-            "true".equals(System.getProperty("convnet4j.conv.winogradWeightGradient"));
+            !"false".equals(System.getProperty("convnet4j.conv.winogradWeightGradient"));
     /** The largest output tile m of F(m x m, 3x3) a layer takes: 4, or 2 ({@code -Dconvnet4j.conv.winogradTile=2}). */
     static volatile int outputTile = Integer.getInteger("convnet4j.conv.winogradTile", 4);
     /**
@@ -81,6 +84,13 @@ final class Winograd {
      * 4.0x the direct path's CPU, the 256-filter one on 14 x 14 (16 tiles) 1.09x.
      */
     static final int MIN_TILES = Integer.getInteger("convnet4j.conv.winogradMinTiles", 48);
+    /**
+     * Fewest tiles a weight gradient call must have for a tile size ({@code -Dconvnet4j.conv.winogradWeightMinTiles}):
+     * the products' depth. With fewer, each product adds a few multiply-adds per element of its sums (F x C per
+     * transform element, written and read back per block), and the sums have few terms for the transforms' rounding to
+     * hide in (a 2 x 2 plane erred 7-15x the direct path's bound, WinogradTest).
+     */
+    static final int MIN_WEIGHT_TILES = Integer.getInteger("convnet4j.conv.winogradWeightMinTiles", 32);
     /**
      * Fewest input channels (the products' depth) a layer needs to take this path
      * ({@code -Dconvnet4j.conv.winogradMinChannels}: 1 sends the reduced-width fixture networks through it too).
@@ -101,9 +111,26 @@ final class Winograd {
         return enabled && threeByThree(d) && tile(d) > 0;
     }
 
-    /** Whether layer d's weight gradient takes this path ({@link #weightGradient}; the forward's tile, {@link #tile}). */
+    /** Whether layer d's weight gradient takes this path ({@link #weightGradient}, {@link #weightTile}). */
     static boolean appliesWeightGradient(ConvDims d) {
-        return enabled && weightGradient && threeByThree(d) && tile(d) > 0;
+        return enabled && weightGradient && threeByThree(d) && weightTile(d) > 0;
+    }
+
+    /**
+     * The weight gradient's tile: F(3x3, 4x4) where the call has {@link #MIN_WEIGHT_TILES} of them, else F(3x3, 2x2)
+     * where it has that many of those, else direct; never below {@link #MIN_CHANNELS} channels. Not the forward's rule:
+     * here the tiles are the products' depth (summed over), not their columns, so no panel runs empty, and F(4x4) took
+     * 0.62 of the direct path's CPU on ResNet-50's 512-filter layer on 7 x 7 at batch 8 (32 tiles) against F(2x2)'s
+     * 0.73 (AMD, loaded).
+     */
+    static int weightTile(ConvDims d) {
+        if (d.c() < MIN_CHANNELS) {
+            return 0;
+        }
+        if (outputTile == 4 && tiles(d, 4) >= MIN_WEIGHT_TILES) {
+            return 4;
+        }
+        return tiles(d, 2) >= MIN_WEIGHT_TILES ? 2 : 0;
     }
 
     /** Whether the data gradient of layer d (its transposed convolution, {@link FastConvolution#backward}) does. */

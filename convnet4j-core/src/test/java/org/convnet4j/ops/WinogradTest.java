@@ -96,22 +96,23 @@ class WinogradTest {
     /**
      * The weight gradient by F(3x3, m x m) ({@link Winograd#weightGradient}, added to a dW that held values) within
      * FastConvolutionTest's bound for the weight gradient (each element a sum of N x OH x OW products, plus the value it
-     * is added to), on every case above that the path takes ({@link Winograd#tile}: 48 tiles or more) and a ResNet-like
-     * 64-channel layer on 14 x 14. On the cases it does not take the bound is too tight for either tile size: 2 x 2
-     * planes (5 products per element) erred 7x (F(2x2)) and 15x (F(4x4)) the bound, a 1 x 1 plane with padding 2 0.3x
-     * and 0.8x (the transforms mix a tile's pixels, so an element's error follows the tile's magnitude, not only its
-     * own few products); on the cases the path takes, 0.005 of the bound or less at 1,567 products, 0.04 at 190.
+     * is added to), both tile sizes, on every case above that the path takes ({@link Winograd#weightTile}: 32 tiles or
+     * more) and a 32-channel layer on 14 x 14 at batch 2. On the cases it does not take, the bound is too tight for
+     * either tile size: a 2 x 2 plane (5 products per element) erred 7x (F(2x2)) and 15x (F(4x4)) the bound, a 1 x 1
+     * plane with padding 2 0.3x and 0.8x (the transforms mix a tile's pixels, so an element's error follows the tile's
+     * magnitude, not only its own few products); on the cases the path takes, 0.005 of the bound or less at 1,567
+     * products, 0.04 at 190.
      */
     private static void weightGradientWithinTheDirectBound(Kernels k, int m) {
         List<FastConvolutionTest.Case> all = new ArrayList<>(cases());
-        all.add(new FastConvolutionTest.Case(8, 64, 14, 14, 64, 3, 3, ConvParams.of(1, 1)));
+        all.add(new FastConvolutionTest.Case(2, 32, 14, 14, 48, 3, 3, ConvParams.of(1, 1)));
         int taken = 0;
         for (FastConvolutionTest.Case cs : all) {
             Random random = new Random(cs.hashCode() * 11L + m);
             ConvParams p = cs.p();
             Tensor x = Tensor.randn(random, 1f, cs.n(), cs.c(), cs.h(), cs.w());
             Tensor w0 = Tensor.randn(random, 1f, cs.f(), cs.c(), 3, 3);
-            if (Winograd.tile(dims(x, w0, p)) == 0) {
+            if (Winograd.weightTile(dims(x, w0, p)) == 0) {
                 continue;
             }
             taken++;
@@ -365,6 +366,18 @@ class WinogradTest {
         FastConvolutionTest.assertClose("forward F(2x2)", cs, ConvolutionReference.forward(x, w, null, p),
                 forward(k, 2, x, w, null, p, null), ConvolutionReference.forward(FastConvolutionTest.abs(x),
                         FastConvolutionTest.abs(w), null, p), 64 * 9 + 1);
+    }
+
+    /** The weight gradient's rule: F(3x3, 4x4) with 32 of its tiles, else F(3x3, 2x2) with as many, else direct. */
+    @Test
+    void weightGradientTileByTheCallsTiles() {
+        ConvParams p = ConvParams.of(1, 1);
+        int[][] cases = { // n, c, plane, expected tile
+            {8, 64, 56, 4}, {8, 512, 7, 4}, {1, 256, 14, 2}, {2, 128, 7, 2}, {1, 512, 7, 0}, {8, 8, 56, 0}};
+        for (int[] c : cases) {
+            ConvDims d = dims(Tensor.zeros(c[0], c[1], c[2], c[2]), Tensor.zeros(c[1], c[1], 3, 3), p);
+            assertEquals(c[3], Winograd.weightTile(d), java.util.Arrays.toString(c));
+        }
     }
 
     /** The rule of docs/PERFORMANCE.md: F(4x4) with a panel's worth of its tiles, else F(2x2) with as many, else direct. */
