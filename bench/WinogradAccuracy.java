@@ -77,20 +77,8 @@ public class WinogradAccuracy {
                 scale[i] = r[1];
                 maxY = Math.max(maxY, Math.abs(r[0]));
             }
-            StringBuilder line = new StringBuilder(String.format(Locale.ROOT, "%-19s", l.name()));
-            String[] names = {"direct", "F(4x4)", "F(2x2)"};
-            float[][] paths = {direct, f4, f2};
-            for (int v = 0; v < 3; v++) {
-                double maxErr = 0;
-                double maxRel = 0;
-                for (int i = 0; i < at.length; i++) {
-                    double err = Math.abs(paths[v][at[i]] - exact[i]);
-                    maxErr = Math.max(maxErr, err);
-                    maxRel = Math.max(maxRel, scale[i] == 0 ? 0 : err / scale[i]);
-                }
-                line.append(String.format(Locale.ROOT, " | %s %.2e %.2e %.2e", names[v], maxErr, maxErr / maxY,
-                        maxRel));
-            }
+            String line = errors(l, new String[] {"direct", "F(4x4)", "F(2x2)"}, new float[][] {direct, f4, f2}, at,
+                    exact, scale, maxY);
             System.out.println(line + String.format(Locale.ROOT, " | bound %.2e", 2 * (9.0 * l.c() + 3) * 0x1p-24));
         }
     }
@@ -133,22 +121,27 @@ public class WinogradAccuracy {
                 scale[i] = r[1];
                 maxW = Math.max(maxW, Math.abs(r[0]));
             }
-            StringBuilder line = new StringBuilder(String.format(Locale.ROOT, "%-19s", l.name()));
-            String[] names = {"direct", "F(3x3,4x4)", "F(3x3,2x2)"};
-            for (int v = 0; v < 3; v++) {
-                double maxErr = 0;
-                double maxRel = 0;
-                for (int i = 0; i < at.length; i++) {
-                    double err = Math.abs(paths[v][at[i]] - exact[i]);
-                    maxErr = Math.max(maxErr, err);
-                    maxRel = Math.max(maxRel, scale[i] == 0 ? 0 : err / scale[i]);
-                }
-                line.append(String.format(Locale.ROOT, " | %s %.2e %.2e %.2e", names[v], maxErr, maxErr / maxW,
-                        maxRel));
-            }
+            String line = errors(l, new String[] {"direct", "F(3x3,4x4)", "F(3x3,2x2)"}, paths, at, exact, scale, maxW);
             System.out.println(line + String.format(Locale.ROOT, " | bound %.2e",
                     2 * ((double) batch * l.h() * l.h() + 3) * 0x1p-24));
         }
+    }
+
+    /** Per path: the largest error, that over {@code max}, and the largest error over each value's own scale. */
+    static String errors(Layer l, String[] names, float[][] paths, int[] at, double[] exact, double[] scale,
+                         double max) {
+        StringBuilder line = new StringBuilder(String.format(Locale.ROOT, "%-19s", l.name()));
+        for (int v = 0; v < paths.length; v++) {
+            double maxErr = 0;
+            double maxRel = 0;
+            for (int i = 0; i < at.length; i++) {
+                double err = Math.abs(paths[v][at[i]] - exact[i]);
+                maxErr = Math.max(maxErr, err);
+                maxRel = Math.max(maxRel, scale[i] == 0 ? 0 : err / scale[i]);
+            }
+            line.append(String.format(Locale.ROOT, " | %s %.2e %.2e %.2e", names[v], maxErr, maxErr / max, maxRel));
+        }
+        return line.toString();
     }
 
     /** Element {@code index} of dW (padding 1) in double, and the sum of |dy x| of its products. */
