@@ -73,6 +73,11 @@ public final class LayerProfile {
             GradMode.withoutGradients(() -> BUFFERS ? withBuffers(() -> p.run(model, List.of(x), false))
                     : p.run(model, List.of(x), false));
         }
+        int placementBlocks = Integer.getInteger("convnet4j.profile.placement", 0);
+        if (placementBlocks > 0) {
+            p.placementBlocks(model, x, reps, placementBlocks);
+            return;
+        }
         String flip = System.getProperty("convnet4j.profile.flip");
         if (flip != null) {
             p.flipBlocks(model, x, reps, flip, Integer.getInteger("convnet4j.profile.blocks", 6));
@@ -272,6 +277,31 @@ public final class LayerProfile {
             f.setBoolean(null, start);
         } catch (ReflectiveOperationException e) {
             throw new IllegalArgumentException("convnet4j.profile.flip=" + spec + ": " + e, e);
+        }
+    }
+
+    /**
+     * {@code -Dconvnet4j.profile.placement=B}: B blocks of {@code reps} passes, each after a reading of where the host
+     * put the two vCPUs (PairProbe's cache-line round trip, fastest of 60 blocks: ~65 ns near, 200-320 ns far on the
+     * AMD guest), each block printed on its own: which layers a far placement slows, when the pool's worker and the
+     * caller run on two vCPUs (bench/pin-two-threads.sh) and bench/layer_placement_summary.py groups the blocks.
+     */
+    private void placementBlocks(Model model, Tensor x, int reps, int blocks) {
+        for (int b = 0; b < blocks; b++) {
+            double[] trips = PairProbe.pingPongTrips(60, 1000);
+            rows.clear();
+            fastest.clear();
+            recording = true;
+            long t0 = now();
+            for (int i = 0; i < reps; i++) {
+                pass();
+                GradMode.withoutGradients(() -> BUFFERS ? withBuffers(() -> run(model, List.of(x), false))
+                        : run(model, List.of(x), false));
+            }
+            double total = (now() - t0) / 1e9 / reps;
+            System.out.printf(java.util.Locale.ROOT, "## block %d, line round trip ns min %.0f p10 %.0f, %s, load %s%n",
+                    b + 1, trips[0], trips[6], java.time.LocalTime.now().withNano(0), loadAverage());
+            print(model.name(), x.dim(0), total, reps);
         }
     }
 
