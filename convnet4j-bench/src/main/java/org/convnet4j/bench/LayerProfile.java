@@ -262,15 +262,7 @@ public final class LayerProfile {
             for (int b = 0; b < blocks; b++) {
                 boolean value = b % 2 == 0 ? start : !start;
                 f.setBoolean(null, value);
-                rows.clear();
-                fastest.clear();
-                recording = true;
-                long t0 = now();
-                for (int i = 0; i < reps; i++) {
-                    pass();
-                    GradMode.withoutGradients(() -> run(model, List.of(x), false));
-                }
-                double total = (now() - t0) / 1e9 / reps;
+                double total = recordedBlock(model, x, reps, false);
                 System.out.printf("## block %d, %s=%s, load %s%n", b + 1, spec, value, loadAverage());
                 print(model.name(), x.dim(0), total, reps);
             }
@@ -289,20 +281,28 @@ public final class LayerProfile {
     private void placementBlocks(Model model, Tensor x, int reps, int blocks) {
         for (int b = 0; b < blocks; b++) {
             double[] trips = PairProbe.pingPongTrips(60, 1000);
-            rows.clear();
-            fastest.clear();
-            recording = true;
-            long t0 = now();
-            for (int i = 0; i < reps; i++) {
-                pass();
-                GradMode.withoutGradients(() -> BUFFERS ? withBuffers(() -> run(model, List.of(x), false))
-                        : run(model, List.of(x), false));
-            }
-            double total = (now() - t0) / 1e9 / reps;
+            double total = recordedBlock(model, x, reps, BUFFERS);
             System.out.printf(java.util.Locale.ROOT, "## block %d, line round trip ns min %.0f p10 %.0f, %s, load %s%n",
                     b + 1, trips[0], trips[6], java.time.LocalTime.now().withNano(0), loadAverage());
             print(model.name(), x.dim(0), total, reps);
         }
+    }
+
+    /**
+     * A block of {@code reps} recorded inference passes, the rows of earlier blocks cleared ({@code buffers}: inside
+     * predict's activation buffers); returns the seconds per pass.
+     */
+    private double recordedBlock(Model model, Tensor x, int reps, boolean buffers) {
+        rows.clear();
+        fastest.clear();
+        recording = true;
+        long t0 = now();
+        for (int i = 0; i < reps; i++) {
+            pass();
+            GradMode.withoutGradients(() -> buffers ? withBuffers(() -> run(model, List.of(x), false))
+                    : run(model, List.of(x), false));
+        }
+        return (now() - t0) / 1e9 / reps;
     }
 
     private static String loadAverage() {
