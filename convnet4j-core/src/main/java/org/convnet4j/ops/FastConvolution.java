@@ -403,7 +403,11 @@ final class FastConvolution {
         } else {
             Tensor xs = materialisePadding(p) ? Pad.pad(x, p.padding(), p.padMode()) : x;
             ConvDims d = xs == x ? d0 : d0.onPadded(xs.dim(2), xs.dim(3));
-            weightGradient(k, d, xs.data(), dyd, dwd);
+            if (Winograd.appliesWeightGradient(d)) {
+                Winograd.weightGradient(k, d, Winograd.weightTile(d), xs.data(), dyd, dwd);
+            } else {
+                weightGradient(k, d, xs.data(), dyd, dwd);
+            }
         }
         if (dbias != null) {
             float[] db = dbias.data();
