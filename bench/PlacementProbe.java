@@ -101,6 +101,17 @@ public class PlacementProbe {
                 stream[i] = 3.0 * 4 * streamN / (System.nanoTime() - t0);
             }
             Arrays.sort(stream);
+            // the same stream on the second thread (pinned to the other vCPU): whether the far placement also moves
+            // one vCPU's memory away
+            double[] stream2 = new double[5];
+            for (int i = 0; i < stream2.length; i++) {
+                int at = i;
+                long t0 = System.nanoTime();
+                helper.run(() -> one.add(streamN, sa, 0, sb, 0, so, 0));
+                helper.await();
+                stream2[at] = 3.0 * 4 * streamN / (System.nanoTime() - t0);
+            }
+            Arrays.sort(stream2);
             StringBuilder gemm = new StringBuilder();
             for (int part = 0; part < parts; part++) {
                 // 0: every switch off; i > 0: switch i - 1 on alone
@@ -112,14 +123,17 @@ public class PlacementProbe {
                 if (workload != null) {
                     long c0 = os.getProcessCpuTime(), t0 = System.nanoTime();
                     long[] span0 = KernelProvider.poolSpan();
+                    long parks0 = parks();
                     workload.run();
                     long[] span1 = KernelProvider.poolSpan();
+                    long parks = parks() - parks0;
                     // with -Dconvnet4j.pool.span=true: the thread CPU of the parallel calls' tasks and of the calls run on
                     // the caller alone (no spinning, no waiting)
                     double tasks = (span1[1] - span0[1] + span1[6] - span0[6]) / 1e6;
-                    gemm.append(String.format(Locale.ROOT, " %s %s wall %.0f ms CPU %.0f ms task CPU %.0f ms;", what,
+                    gemm.append(String.format(Locale.ROOT, " %s %s wall %.0f ms CPU %.0f ms task CPU %.0f ms%s;", what,
                             label, (System.nanoTime() - t0) / 1e6,
-                            (os.getProcessCpuTime() - c0) / 1e6, tasks));
+                            (os.getProcessCpuTime() - c0) / 1e6, tasks,
+                            Boolean.getBoolean("convnet4j.pool.stats") ? " parks " + parks : ""));
                     continue;
                 }
                 double[] s = new double[20];
@@ -158,12 +172,17 @@ public class PlacementProbe {
                         flop / s[0] / 1e9, flop / s[s.length / 2] / 1e9));
             }
             System.out.printf(Locale.ROOT, "round %d %s: line round trip ns min %.0f p10 %.0f p50 %.0f;"
-                            + " read 256 KiB ns/KiB written by the other thread min %.1f p25 %.1f, by this one min %.1f p25 %.1f; one-thread stream add GB/s best %.1f median %.1f; one-thread FMA GFLOPS %.0f;%s load %.1f%n",
+                            + " read 256 KiB ns/KiB written by the other thread min %.1f p25 %.1f, by this one min %.1f p25 %.1f; one-thread stream add GB/s best %.1f median %.1f, on the other thread best %.1f median %.1f; one-thread FMA GFLOPS %.0f;%s load %.1f%n",
                     r, java.time.LocalTime.now().withNano(0), trips[0], trips[6], trips[30], cross[0], cross[15],
-                    local[0], local[15], stream[4], stream[2], fma, gemm, java.lang.management.ManagementFactory.getOperatingSystemMXBean()
+                    local[0], local[15], stream[4], stream[2], stream2[4], stream2[2], fma, gemm, java.lang.management.ManagementFactory.getOperatingSystemMXBean()
                             .getSystemLoadAverage());
         }
         System.exit(0);
+    }
+
+    /** Parks of the kernels' threads so far (with -Dconvnet4j.pool.stats=true; else 0): each costs a wake-up. */
+    static long parks() {
+        return KernelProvider.poolStatistics().values().stream().mapToLong(s -> s[4]).sum();
     }
 
     /** A second thread for one job at a time: spins a while after each job, then parks (as the pool's workers do). */

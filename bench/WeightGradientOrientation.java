@@ -6,15 +6,19 @@ import org.convnet4j.tensor.kernels.*;
 // (as FastConvolution computes it: B is the column matrix transposed, packed one float at a time, each float feeding F
 // multiply-adds) against dW^T [K x F] = col dY^T (A is the column matrix, its rows read contiguously; B is dY^T, F
 // columns: 1/9 C of the floats to transpose), and whether the two give the same bits element by element. Shapes: the
-// stride-1 3x3 weight gradients' tiles of W6 (F filters, K = 9 C taps, T columns) and one of three KC slices.
+// stride-1 3x3 weight gradients' tiles of W6 (F filters, K = 9 C taps, T columns) and one of three KC slices, or the
+// shapes given after the rounds as F,K,T (a 1x1 layer's tile: K = C input channels).
 //   java -Xmx2g --add-modules jdk.incubator.vector -Dconvnet4j.jit.directives=true -Dconvnet4j.threads=1 \
-//       -cp convnet4j-bench/target/benchmarks.jar bench/WeightGradientOrientation.java 7
+//       -cp convnet4j-bench/target/benchmarks.jar bench/WeightGradientOrientation.java 7 [256,64,2016 ...]
 public class WeightGradientOrientation {
     public static void main(String[] a) {
         KernelProvider.installJitDirectives();
         Kernels k = KernelProvider.vector(1);
         ThreadMXBean tm = ManagementFactory.getThreadMXBean();
-        int[][] shapes = {{64, 576, 230}, {128, 1152, 230}, {256, 2304, 196}, {512, 4608, 98}, {64, 576, 1100}};
+        int[][] shapes = a.length > 1
+                ? Arrays.stream(a, 1, a.length).map(x -> Arrays.stream(x.split(",")).mapToInt(Integer::parseInt).toArray())
+                        .toArray(int[][]::new)
+                : new int[][] {{64, 576, 230}, {128, 1152, 230}, {256, 2304, 196}, {512, 4608, 98}, {64, 576, 1100}};
         int rounds = Integer.parseInt(a[0]);
         for (int[] s : shapes) {
             int f = s[0], kk = s[1], t = s[2];

@@ -12,7 +12,10 @@ for line in open(sys.argv[1]):
     m = re.search(r"line round trip ns min ([\d.]+) p10 ([\d.]+) p50 ([\d.]+)", line); r["trip_min"], r["trip_p10"], r["trip_p50"] = map(float, m.groups())
     m = re.search(r"other thread min ([\d.]+) p25 ([\d.]+), by this one min ([\d.]+) p25 ([\d.]+);", line)
     r["cross_min"], r["cross_p25"], r["local_min"], r["local_p25"] = map(float, m.groups())
-    m = re.search(r"stream add GB/s best ([\d.]+) median ([\d.]+);", line); r["stream_best"], r["stream_med"] = map(float, m.groups())
+    m = re.search(r"stream add GB/s best ([\d.]+) median ([\d.]+)[;,]", line); r["stream_best"], r["stream_med"] = map(float, m.groups())
+    m = re.search(r"on the other thread best ([\d.]+) median ([\d.]+);", line)
+    if m:
+        r["stream2_best"], r["stream2_med"] = map(float, m.groups())
     r["fma"] = float(re.search(r"FMA GFLOPS ([\d.]+);", line).group(1))
     r["load"] = float(re.search(r"load ([\d.]+)$", line.strip()).group(1))
     # every variant the line names (shared-counter, fixed-split, switch-off, switch-on, on-FIELD, private-halves)
@@ -48,7 +51,7 @@ for p in probes:
 near = [r for r in rows if r["trip_min"] < 150]; far = [r for r in rows if r["trip_min"] >= 150]
 for name, g in (("near (trip min < 150 ns)", near), ("far (>= 150 ns)", far)):
     if g:
-        print(f"{name}: {len(g)} rounds; " + ", ".join(f"{t} {st.median([r[t] for r in g if t in r]):.1f}" for t in targets + ["cross_min", "stream_best"] if any(t in r for r in g)))
+        print(f"{name}: {len(g)} rounds; " + ", ".join(f"{t} {st.median([r[t] for r in g if t in r]):.1f}" for t in targets + ["cross_min", "stream_best", "stream2_best"] if any(t in r for r in g)))
 # W1: each variant's best GFLOPS over the all-off variant's of the same round (paired in time), median by placement
 base = next((b for b in ("switch-off", "shared-counter") if b + "_best" in rows[0]), None)
 if base:
@@ -61,3 +64,16 @@ if base:
                 print(f"{name} paired per-CPU / {base}: " + ", ".join(
                     f"{t[:-7]} {st.median([r[t] / r[base + '_percpu'] for r in g]):.3f}"
                     for t in targets if t.endswith("_percpu") and t != base + "_percpu"))
+# workloads (w4, w6): each variant's wall and task CPU over the all-off variant's of the same round (paired in time),
+# median and range by placement: on a loaded machine the pairs, not the medians above, say what a switch does
+wbase = next((b for b in ("switch-off", "shared-counter") if b + "_wall" in rows[0]), None)
+if wbase:
+    for name, g in (("near", near), ("far", far)):
+        for t in targets:
+            if not t.endswith("_wall") or t == wbase + "_wall":
+                continue
+            v = t[:-5]
+            for what, suffix in (("wall", "_wall"), ("process CPU", "_cpu"), ("task CPU", "_taskcpu")):
+                ps = [r[v + suffix] / r[wbase + suffix] for r in g if v + suffix in r and r.get(wbase + suffix)]
+                if ps:
+                    print(f"{name} paired {what} {v} / {wbase}: {st.median(ps):.3f} ({min(ps):.3f}..{max(ps):.3f}), {len(ps)} rounds")

@@ -4,9 +4,8 @@
 # options for SigV4-signed requests), OPENS (the JVM options Spark needs on Java 17) and S3 (the S3A settings as
 # spark --conf options), and the helpers load and since.
 R=${M2_REPO:-$HOME/.m2/repository}
-S3PROXY=$R/org/gaul/s3proxy/2.9.0/s3proxy-2.9.0-jar-with-dependencies.jar
+source "$ROOT/tools/s3proxy-conf.sh"
 AWS=$R/org/apache/hadoop/hadoop-aws/3.3.4/hadoop-aws-3.3.4.jar
-[ -f "$S3PROXY" ] || mvn -B -q dependency:get -Dartifact=org.gaul:s3proxy:2.9.0:jar:jar-with-dependencies -Dtransitive=false
 [ -f "$AWS" ] || mvn -B -q dependency:get -Dartifact=org.apache.hadoop:hadoop-aws:3.3.4
 # S3_JARS (jars separated by colons) replaces the add-on: e.g. hadoop-aws with the AWS SDK's modules instead of its
 # bundle (docs/SCALE.md, "s3a://: how a user gets it")
@@ -29,17 +28,10 @@ done
 [ "$PORT" != 0 ] || { echo "no free port found"; exit 1; }
 E=http://127.0.0.1:$PORT
 mkdir -p "$W/s3/convnet4j" # a bucket of the filesystem backend is a folder
-cat > "$W/s3proxy.conf" <<EOF
-s3proxy.endpoint=$E
-s3proxy.authorization=aws-v2-or-v4
-s3proxy.identity=test
-s3proxy.credential=test
-jclouds.provider=filesystem
-jclouds.filesystem.basedir=$W/s3
-EOF
+s3proxy_conf "$W/s3proxy.conf" "$E" "$W/s3"
 echo "load before: $(load)"
 t0=$(date +%s.%N)
-java -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -jar "$S3PROXY" --properties "$W/s3proxy.conf" > "$W/s3proxy.log" 2>&1 &
+java -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -jar "$S3PROXY_JAR" --properties "$W/s3proxy.conf" > "$W/s3proxy.log" 2>&1 &
 SERVER=$!
 trap 'kill $SERVER 2>/dev/null' EXIT
 until curl -s -o /dev/null "$E/"; do

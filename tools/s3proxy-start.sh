@@ -5,22 +5,13 @@
 #
 #   tools/s3proxy-start.sh [JVM OPTIONS...]
 set -euo pipefail
-R=${M2_REPO:-$HOME/.m2/repository}
-J=$R/org/gaul/s3proxy/2.9.0/s3proxy-2.9.0-jar-with-dependencies.jar
-[ -f "$J" ] || mvn -B -q dependency:get -Dartifact=org.gaul:s3proxy:2.9.0:jar:jar-with-dependencies -Dtransitive=false
+source "$(dirname "$0")/s3proxy-conf.sh"
 W=$(mktemp -d /tmp/s3proxy-start.XXXXXX)
 mkdir -p "$W/s3/convnet4j"
 PORT=$((30000 + RANDOM % 20000))
-cat > "$W/conf" <<CONF
-s3proxy.endpoint=http://127.0.0.1:$PORT
-s3proxy.authorization=aws-v2-or-v4
-s3proxy.identity=test
-s3proxy.credential=test
-jclouds.provider=filesystem
-jclouds.filesystem.basedir=$W/s3
-CONF
+s3proxy_conf "$W/conf" "http://127.0.0.1:$PORT" "$W/s3"
 t0=$(date +%s.%N)
-java "$@" -jar "$J" --properties "$W/conf" > "$W/log" 2>&1 &
+java "$@" -jar "$S3PROXY_JAR" --properties "$W/conf" > "$W/log" 2>&1 &
 P=$!
 trap 'kill $P 2>/dev/null; wait $P 2>/dev/null; rm -rf "$W"' EXIT
 until curl -s -o /dev/null "http://127.0.0.1:$PORT/"; do

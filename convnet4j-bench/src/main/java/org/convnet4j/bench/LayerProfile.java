@@ -73,6 +73,11 @@ public final class LayerProfile {
             GradMode.withoutGradients(() -> BUFFERS ? withBuffers(() -> p.run(model, List.of(x), false))
                     : p.run(model, List.of(x), false));
         }
+        int placementBlocks = Integer.getInteger("convnet4j.profile.placement", 0);
+        if (placementBlocks > 0) {
+            p.placementBlocks(model, x, reps, placementBlocks);
+            return;
+        }
         String flip = System.getProperty("convnet4j.profile.flip");
         if (flip != null) {
             p.flipBlocks(model, x, reps, flip, Integer.getInteger("convnet4j.profile.blocks", 6));
@@ -257,15 +262,7 @@ public final class LayerProfile {
             for (int b = 0; b < blocks; b++) {
                 boolean value = b % 2 == 0 ? start : !start;
                 f.setBoolean(null, value);
-                rows.clear();
-                fastest.clear();
-                recording = true;
-                long t0 = now();
-                for (int i = 0; i < reps; i++) {
-                    pass();
-                    GradMode.withoutGradients(() -> run(model, List.of(x), false));
-                }
-                double total = (now() - t0) / 1e9 / reps;
+                double total = recordedBlock(model, x, reps, false);
                 System.out.printf("## block %d, %s=%s, load %s%n", b + 1, spec, value, loadAverage());
                 print(model.name(), x.dim(0), total, reps);
             }
@@ -273,6 +270,39 @@ public final class LayerProfile {
         } catch (ReflectiveOperationException e) {
             throw new IllegalArgumentException("convnet4j.profile.flip=" + spec + ": " + e, e);
         }
+    }
+
+    /**
+     * {@code -Dconvnet4j.profile.placement=B}: B blocks of {@code reps} passes, each after a reading of where the host
+     * put the two vCPUs (PairProbe's cache-line round trip, fastest of 60 blocks: ~65 ns near, 200-320 ns far on the
+     * AMD guest), each block printed on its own: which layers a far placement slows, when the pool's worker and the
+     * caller run on two vCPUs (bench/pin-two-threads.sh) and bench/layer_placement_summary.py groups the blocks.
+     */
+    private void placementBlocks(Model model, Tensor x, int reps, int blocks) {
+        for (int b = 0; b < blocks; b++) {
+            double[] trips = PairProbe.pingPongTrips(60, 1000);
+            double total = recordedBlock(model, x, reps, BUFFERS);
+            System.out.printf(java.util.Locale.ROOT, "## block %d, line round trip ns min %.0f p10 %.0f, %s, load %s%n",
+                    b + 1, trips[0], trips[6], java.time.LocalTime.now().withNano(0), loadAverage());
+            print(model.name(), x.dim(0), total, reps);
+        }
+    }
+
+    /**
+     * A block of {@code reps} recorded inference passes, the rows of earlier blocks cleared ({@code buffers}: inside
+     * predict's activation buffers); returns the seconds per pass.
+     */
+    private double recordedBlock(Model model, Tensor x, int reps, boolean buffers) {
+        rows.clear();
+        fastest.clear();
+        recording = true;
+        long t0 = now();
+        for (int i = 0; i < reps; i++) {
+            pass();
+            GradMode.withoutGradients(() -> buffers ? withBuffers(() -> run(model, List.of(x), false))
+                    : run(model, List.of(x), false));
+        }
+        return (now() - t0) / 1e9 / reps;
     }
 
     private static String loadAverage() {
@@ -416,6 +446,9 @@ public final class LayerProfile {
      * quiet machine would give far better than the mean, for both threads of a two-thread call are then running.
      */
     private static final boolean MIN = Boolean.getBoolean("convnet4j.profile.min");
+    /** Rows printed, slowest first: 40 by default; {@code -Dconvnet4j.profile.rows=0} prints every row (the small
+     * 1x1 layers of a training walk fall below the 40th). */
+    private static final int ROWS = Integer.getInteger("convnet4j.profile.rows", 40);
     private final Map<String, Integer> occurrence = new HashMap<>();
     private final Map<String, Double> fastest = new HashMap<>();
 
@@ -609,8 +642,8 @@ public final class LayerProfile {
                     + "column 'best ms'%n", best / 1e6);
         }
         System.out.printf("%8s %6s %6s %8s %s %s%n", "ms", "share", "calls", "GFLOPS", MIN ? " best ms" : "", "layer");
-        rows.entrySet().stream().sorted((a, b) -> Double.compare(b.getValue()[0], a.getValue()[0])).limit(40)
-                .forEach(e -> {
+        rows.entrySet().stream().sorted((a, b) -> Double.compare(b.getValue()[0], a.getValue()[0]))
+                .limit(ROWS > 0 ? ROWS : Long.MAX_VALUE).forEach(e -> {
                     double[] r = e.getValue();
                     double ms = r[0] / 1e6 / reps;
                     double gflops = r[1] > 0 ? 2 * r[1] / r[0] : 0;

@@ -116,6 +116,10 @@ public final class Pooling {
                 max2x2Plane(xd, xBase, geo, yd, yBase, argMax);
                 return;
             }
+            if (p.type() == PoolType.MAX && argMax != null && unrolled3x3 && p.kh() == 3 && p.kw() == 3) {
+                argMax3x3Plane(xd, xBase, geo, p, inside, yd, yBase, argMax);
+                return;
+            }
             if (p.type() == PoolType.MAX && argMax == null) {
                 maxPlaneScalar(xd, xBase, geo, p, colStart, colEnd, yd, yBase);
                 return;
@@ -541,6 +545,93 @@ public final class Pooling {
         best = cWins ? k + w : best;
         bv = cWins ? c : bv;
         return d > bv ? k + w + 1 : best;
+    }
+
+    /**
+     * Training's 3x3 max pools with their arg-max (ResNet's after the stem: 3x3, stride 2, pad 1 on 112x112 planes,
+     * 1.6 M windows a W6 step): the windows wholly inside the image through {@link #argMax3x3}, unrolled, the
+     * clipped ones at the borders through {@link #argMax}. Before, every output clipped its window and ran
+     * {@link #argMax}'s two loops of variable bounds: the pool's forward took 51.6 ms of one thread's CPU per W6 step
+     * against PyTorch's 44.8 (docs/PERFORMANCE.md, session 23). The same values and indices;
+     * {@code -Dconvnet4j.pool.unrolled3x3=false} restores the loops (A/B runs).
+     */
+    static volatile boolean unrolled3x3 = !"false".equals(System.getProperty("convnet4j.pool.unrolled3x3"));
+
+    private static void argMax3x3Plane(float[] xd, int xBase, Planes geo, PoolParams p, int[] inside, float[] yd,
+                                       int yBase, int[] argMax) {
+        int w = geo.w;
+        int sw = p.strideW();
+        int left = p.padding().left();
+        for (int r = 0; r < geo.oh; r++) {
+            int r0 = r * p.strideH() - p.padding().top();
+            int rs = Math.max(r0, 0);
+            int re = Math.min(r0 + 3, geo.h);
+            int out = yBase + r * geo.ow;
+            boolean rowInside = r0 >= 0 && r0 + 3 <= geo.h;
+            int qLo = rowInside ? inside[0] : geo.ow;
+            int qHi = rowInside ? inside[1] : geo.ow;
+            int q = 0;
+            for (; q < qLo; q++) {
+                argMaxClipped(xd, xBase, w, rs, re, q * sw - left, yd, argMax, out + q);
+            }
+            for (int at = xBase + r0 * w + q * sw - left; q < qHi; q++, at += sw) {
+                int best = argMax3x3(xd, at, w);
+                yd[out + q] = xd[best];
+                argMax[out + q] = best;
+            }
+            for (; q < geo.ow; q++) {
+                argMaxClipped(xd, xBase, w, rs, re, q * sw - left, yd, argMax, out + q);
+            }
+        }
+    }
+
+    /** Output {@code o}: the 3x3 window from column {@code c0} clipped to the image, by {@link #argMax}. */
+    private static void argMaxClipped(float[] xd, int xBase, int w, int rs, int re, int c0, float[] yd, int[] argMax,
+                                      int o) {
+        int best = argMax(xd, xBase, w, rs, re, Math.max(c0, 0), Math.min(c0 + 3, w));
+        yd[o] = xd[best];
+        argMax[o] = best;
+    }
+
+    /**
+     * {@link #argMax} unrolled for a 3x3 window at {@code k}: the same comparisons in the same row-major order (strict
+     * '&gt;': the first maximum wins, NaN handled as there), as selects on one comparison each (see {@link #argMax2x2};
+     * reading the best value back through the selected index instead cost 10% more, loaded).
+     */
+    private static int argMax3x3(float[] xd, int k, int w) {
+        int m = k + w;
+        int b = m + w;
+        int best = k;
+        float bv = xd[k];
+        float v = xd[k + 1];
+        boolean wins = v > bv;
+        best = wins ? k + 1 : best;
+        bv = wins ? v : bv;
+        v = xd[k + 2];
+        wins = v > bv;
+        best = wins ? k + 2 : best;
+        bv = wins ? v : bv;
+        v = xd[m];
+        wins = v > bv;
+        best = wins ? m : best;
+        bv = wins ? v : bv;
+        v = xd[m + 1];
+        wins = v > bv;
+        best = wins ? m + 1 : best;
+        bv = wins ? v : bv;
+        v = xd[m + 2];
+        wins = v > bv;
+        best = wins ? m + 2 : best;
+        bv = wins ? v : bv;
+        v = xd[b];
+        wins = v > bv;
+        best = wins ? b : best;
+        bv = wins ? v : bv;
+        v = xd[b + 1];
+        wins = v > bv;
+        best = wins ? b + 1 : best;
+        bv = wins ? v : bv;
+        return xd[b + 2] > bv ? b + 2 : best;
     }
 
     /** Plane count and sizes of one pooling call. */

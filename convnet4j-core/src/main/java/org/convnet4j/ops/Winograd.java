@@ -66,6 +66,15 @@ final class Winograd {
      * 0.89 of the plain U's on 56 x 56 / 28 x 28 / 14 x 14 (AMD, loaded). The same bits either way.
      */
     static volatile boolean keptPacked = !"false".equals(System.getProperty("convnet4j.conv.winogradKeptPacked"));
+    /**
+     * Whether the weight gradients of stride-1 3x3 layers run by F(3x3, m x m) ({@link #weightGradient}, where {@link
+     * #weightTile} says so) instead of the direct path; {@code -Dconvnet4j.conv.winogradWeightGradient=false} keeps them
+     * direct (A/B runs). On: one thread's CPU per call 0.46-0.73 of the direct path's on ResNet-50's 3x3 layers at batch
+     * 8, and the process's CPU per W6 step 0.94 (paired, every round below 1; AMD, loaded; docs/PERFORMANCE.md,
+     * "Session 23, the 3x3 weight-gradient engineer").
+     */
+    static volatile boolean weightGradient =
+            !"false".equals(System.getProperty("convnet4j.conv.winogradWeightGradient"));
     /** The largest output tile m of F(m x m, 3x3) a layer takes: 4, or 2 ({@code -Dconvnet4j.conv.winogradTile=2}). */
     static volatile int outputTile = Integer.getInteger("convnet4j.conv.winogradTile", 4);
     /**
@@ -75,6 +84,13 @@ final class Winograd {
      * 4.0x the direct path's CPU, the 256-filter one on 14 x 14 (16 tiles) 1.09x.
      */
     static final int MIN_TILES = Integer.getInteger("convnet4j.conv.winogradMinTiles", 48);
+    /**
+     * Fewest tiles a weight gradient call must have for a tile size ({@code -Dconvnet4j.conv.winogradWeightMinTiles}):
+     * the products' depth. With fewer, each product adds a few multiply-adds per element of its sums (F x C per
+     * transform element, written and read back per block), and the sums have few terms for the transforms' rounding to
+     * hide in (a 2 x 2 plane erred 7-15x the direct path's bound, WinogradTest).
+     */
+    static final int MIN_WEIGHT_TILES = Integer.getInteger("convnet4j.conv.winogradWeightMinTiles", 32);
     /**
      * Fewest input channels (the products' depth) a layer needs to take this path
      * ({@code -Dconvnet4j.conv.winogradMinChannels}: 1 sends the reduced-width fixture networks through it too).
@@ -93,6 +109,28 @@ final class Winograd {
     /** Whether layer d's forward pass takes this path. */
     static boolean applies(ConvDims d) {
         return enabled && threeByThree(d) && tile(d) > 0;
+    }
+
+    /** Whether layer d's weight gradient takes this path ({@link #weightGradient}, {@link #weightTile}). */
+    static boolean appliesWeightGradient(ConvDims d) {
+        return enabled && weightGradient && threeByThree(d) && weightTile(d) > 0;
+    }
+
+    /**
+     * The weight gradient's tile: F(3x3, 4x4) where the call has {@link #MIN_WEIGHT_TILES} of them, else F(3x3, 2x2)
+     * where it has that many of those, else direct; never below {@link #MIN_CHANNELS} channels. Not the forward's rule:
+     * here the tiles are the products' depth (summed over), not their columns, so no panel runs empty, and F(4x4) took
+     * 0.62 of the direct path's CPU on ResNet-50's 512-filter layer on 7 x 7 at batch 8 (32 tiles) against F(2x2)'s
+     * 0.73 (AMD, loaded).
+     */
+    static int weightTile(ConvDims d) {
+        if (d.c() < MIN_CHANNELS) {
+            return 0;
+        }
+        if (outputTile == 4 && tiles(d, 4) >= MIN_WEIGHT_TILES) {
+            return 4;
+        }
+        return tiles(d, 2) >= MIN_WEIGHT_TILES ? 2 : 0;
     }
 
     /** Whether the data gradient of layer d (its transposed convolution, {@link FastConvolution#backward}) does. */
@@ -195,6 +233,85 @@ final class Winograd {
     }
 
     /**
+     * dW += the weight gradient of stride-1 3x3 layer d by F(3x3, m x m) (Lavin and Gray, section 4.3): the correlation
+     * of x with dy is F(m x m, 3x3) transposed, dy's m x m tiles in the filter's role. Per block of tile rows ({@link
+     * Plan}, the forward's blocks): x's tiles by the forward's input transform ({@code B^T x B} into V_e [C x tiles]),
+     * dy's tiles by {@link Kernels#winogradGradientRows} ({@code A dy A^T} into D_e [F x tiles]); then one product per
+     * element summing over the block's tiles, {@code M_e [F x C] += D_e V_e^T}, the blocks in order; at the end, per
+     * filter-channel pair, {@code G^T M G} added to dw ({@link Kernels#winogradWeightOutputs}). F(4x4): 36 products per
+     * tile, pair and tile row against the direct 144; F(2x2): 16 against 36.
+     *
+     * <p>Bits: every M_e is one single-threaded product per block on whichever thread runs element e, added in block
+     * order; the blocks and transforms depend on the shapes only; so the same bits at any thread count (not the direct
+     * path's: another algorithm, held to its error bound by WinogradTest). Memory: the sums (elements x F x C floats,
+     * the calling thread's, like a training call's transformed weights) and one block's transformed tiles.
+     */
+    static void weightGradient(Kernels k, ConvDims d, int m, float[] xd, float[] dyd, float[] dwd) {
+        Plan plan = Plan.of(d, m);
+        Scratch own = SCRATCH.get();
+        int elements = plan.elements();
+        int c = d.c();
+        int f = d.f();
+        float[] sums = own.sums(elements * f * c);
+        boolean threaded = k.threads() > 1;
+        for (int b = 0; b < plan.blocks(); b++) {
+            int g0 = b * plan.rows();
+            int g1 = Math.min(d.n() * plan.tilesH(), g0 + plan.rows());
+            int tiles = (g1 - g0) * plan.tilesW();
+            float[] v = own.v(elements * c * tiles);
+            float[] dys = own.products(elements * f * tiles);
+            int[] in = origins(plan, tiles, own);
+            over(k, threaded, c + f, (i0, i1) -> {
+                for (int i = i0; i < i1; i++) {
+                    if (i < c) {
+                        input(k, d, plan, g0, g1, xd, i, in, v);
+                    } else {
+                        gradientTiles(k, d, plan, g0, g1, dyd, i - c, dys);
+                    }
+                }
+            });
+            float beta = b == 0 ? 0f : 1f;
+            over(k, threaded, elements, (e0, e1) -> {
+                for (int e = e0; e < e1; e++) {
+                    k.sgemmSingleThread(false, true, f, c, tiles, 1f, dys, e * f * tiles, tiles, v, e * c * tiles,
+                            tiles, beta, sums, e * f * c, c);
+                }
+            });
+        }
+        over(k, threaded, f, (f0, f1) -> k.winogradWeightOutputs(m, (f1 - f0) * c, sums, f0 * c, f * c, dwd,
+                9 * f0 * c));
+    }
+
+    /**
+     * Filter fo's dy tiles of tile rows [g0, g1) transformed into {@code dys} ([element][F][tiles]): its rows laid side
+     * by side in this thread's buffer (row i of tile row r at {@code i * tiles * m + r * tilesW * m}; zeros past the
+     * plane's edges), then {@link Kernels#winogradGradientRows}.
+     */
+    private static void gradientTiles(Kernels k, ConvDims d, Plan plan, int g0, int g1, float[] dyd, int fo,
+                                      float[] dys) {
+        int m = plan.m();
+        int tiles = (g1 - g0) * plan.tilesW();
+        int main = plan.tilesW() * m;
+        int ldK = tiles * m;
+        int ow = d.ow();
+        float[] rows = SCRATCH.get().rows(m * ldK);
+        for (int g = g0; g < g1; g++) {
+            int sample = g / plan.tilesH();
+            int top = g % plan.tilesH() * m;
+            for (int i = 0; i < m; i++) {
+                int at = i * ldK + (g - g0) * main;
+                if (top + i < d.oh()) {
+                    System.arraycopy(dyd, ((sample * d.f() + fo) * d.oh() + top + i) * ow, rows, at, ow);
+                    java.util.Arrays.fill(rows, at + ow, at + main, 0f);
+                } else {
+                    java.util.Arrays.fill(rows, at, at + main, 0f);
+                }
+            }
+        }
+        k.winogradGradientRows(m, tiles, rows, 0, ldK, dys, fo * tiles, d.f() * tiles);
+    }
+
+    /**
      * The products' left operands U_e. Inference (weights kept, {@code packed} given) keeps them per weight version
      * when of this tile size: in the products' packed layout ({@link #keptPacked}), or as a plain U that each product
      * packs again. Training transforms them per call straight into the products' packed layout in this thread's
@@ -286,7 +403,6 @@ final class Winograd {
     private static void block(Kernels k, boolean threaded, ConvDims d, Plan plan, int b, float[] xd, PreparedMatrix[] u,
                               float[] bd, float[] yd, ConvEpilogue epilogue, Scratch s) {
         int m = plan.m();
-        int a = plan.a();
         int g0 = b * plan.rows();
         int g1 = Math.min(d.n() * plan.tilesH(), g0 + plan.rows());
         int tilesW = plan.tilesW();
@@ -297,27 +413,14 @@ final class Winograd {
         int elements = plan.elements();
         float[] v = s.v(elements * c * tiles);
         float[] products = s.products(elements * f * tiles);
-        int[] in = s.in(tiles);
+        int[] in = origins(plan, tiles, s);
         int[] out = s.out(tiles);
         for (int t = 0; t < tiles; t++) {
-            int row = t / tilesW;
-            int col = t % tilesW * m;
-            in[t] = row * a * plan.width() + col;
-            out[t] = row * m * outWidth + col;
+            out[t] = t / tilesW * m * outWidth + t % tilesW * m;
         }
-        boolean contiguous = contiguousInput && m == 4; // F(2x2): the gathers were as fast (AMD, loaded)
-        int ldK = tiles * m; // winogradInputRows' layout: row k of every tile row side by side, then the fringe
-        int rowsSize = contiguous ? a * ldK + tiles / tilesW * a * 2 : (g1 - g0) * a * plan.width();
         over(k, threaded, c, (c0, c1) -> {
-            float[] rows = SCRATCH.get().rows(rowsSize);
             for (int ci = c0; ci < c1; ci++) {
-                if (contiguous) {
-                    sideBySide(d, plan, g0, g1, xd, ci, rows, ldK);
-                    k.winogradInputRows(m, tiles, tilesW, rows, 0, ldK, a * ldK, v, ci * tiles, c * tiles);
-                } else {
-                    padRows(d, plan, g0, g1, xd, ci, rows);
-                    k.winogradInput(m, tiles, rows, 0, plan.width(), in, 0, v, ci * tiles, c * tiles);
-                }
+                input(k, d, plan, g0, g1, xd, ci, in, v);
             }
         });
         boolean contiguousOut = contiguousOutput;
@@ -339,6 +442,38 @@ final class Winograd {
                 }
             }
         });
+    }
+
+    /** The block's tiles' first input pixels in {@link #padRows}' layout ({@link Scratch#in}). */
+    private static int[] origins(Plan plan, int tiles, Scratch s) {
+        int[] in = s.in(tiles);
+        for (int t = 0; t < tiles; t++) {
+            in[t] = t / plan.tilesW() * plan.a() * plan.width() + t % plan.tilesW() * plan.m();
+        }
+        return in;
+    }
+
+    /**
+     * Channel ci's tiles of tile rows [g0, g1) transformed into {@code v} ([element][C][tiles]): from its rows laid side
+     * by side ({@link #contiguousInput}, F(4x4): F(2x2)'s gathers were as fast, AMD, loaded) or gathered through the
+     * tiles' origins {@code in}; the rows in this thread's buffer.
+     */
+    private static void input(Kernels k, ConvDims d, Plan plan, int g0, int g1, float[] xd, int ci, int[] in,
+                              float[] v) {
+        int m = plan.m();
+        int a = plan.a();
+        int tiles = (g1 - g0) * plan.tilesW();
+        int c = d.c();
+        int ldK = tiles * m; // winogradInputRows' layout: row k of every tile row side by side, then the fringe
+        if (contiguousInput && m == 4) {
+            float[] rows = SCRATCH.get().rows(a * ldK + (g1 - g0) * a * 2);
+            sideBySide(d, plan, g0, g1, xd, ci, rows, ldK);
+            k.winogradInputRows(m, tiles, plan.tilesW(), rows, 0, ldK, a * ldK, v, ci * tiles, c * tiles);
+        } else {
+            float[] rows = SCRATCH.get().rows((g1 - g0) * a * plan.width());
+            padRows(d, plan, g0, g1, xd, ci, rows);
+            k.winogradInput(m, tiles, rows, 0, plan.width(), in, 0, v, ci * tiles, c * tiles);
+        }
     }
 
     /**
@@ -434,6 +569,7 @@ final class Winograd {
         private float[] unpacked = new float[0];
         private float[] v = new float[0];
         private float[] products = new float[0];
+        private float[] sums = new float[0];
         private float[] rows = new float[0];
         private float[] plane = new float[0];
         private int[] in = new int[0];
@@ -458,13 +594,19 @@ final class Winograd {
             return prepared;
         }
 
+        /** The weight gradient's sums M_e, [element][F][C]. */
+        float[] sums(int size) {
+            sums = sums.length < size ? new float[size] : sums;
+            return sums;
+        }
+
         /** A block's transformed inputs, [element][C][tiles]. */
         float[] v(int size) {
             v = v.length < size ? new float[size] : v;
             return v;
         }
 
-        /** A block's products, [element][F][tiles]. */
+        /** A block's products, [element][F][tiles] (the weight gradient's transformed dy tiles). */
         float[] products(int size) {
             products = products.length < size ? new float[size] : products;
             return products;

@@ -70,6 +70,44 @@ class PoolingArgMaxTest {
     }
 
     @Test
+    void unrolled3x3WindowsGiveTheLoopsValuesAndIndices() {
+        // Pooling.unrolled3x3: training's 3x3 windows inside the image unrolled, the clipped ones by the loops; against
+        // the loops alone, with ties, +-0 and NaN (at window starts and inside windows): ResNet's pool (stride 2, pad 1,
+        // even and odd planes), unpadded, stride 1 pad 1, ceil mode (windows past the bottom and right) and mixed strides
+        PoolParams[] ps = {new PoolParams(PoolType.MAX, 3, 3, 2, 2, Padding.of(1), 0, false), PoolParams.max(3, 3),
+            new PoolParams(PoolType.MAX, 3, 3, 1, 1, Padding.of(1), 0, false),
+            new PoolParams(PoolType.MAX, 3, 3, 2, 2, new Padding(0, 1, 0, 1), 0, false),
+            new PoolParams(PoolType.MAX, 3, 3, 2, 1, Padding.of(1, 0), 0, false)};
+        for (int[] dims : new int[][] {{2, 3, 16, 16}, {1, 4, 13, 11}, {3, 2, 3, 3}}) {
+            Tensor x = tiedRandom(new Random(dims[2] * 7 + dims[3]), dims);
+            float[] d = x.data();
+            for (int i = 0; i < d.length; i += 13) {
+                d[i] = -0f;
+            }
+            for (int i = 5; i < d.length; i += 37) {
+                d[i] = Float.NaN;
+            }
+            for (PoolParams p : ps) {
+                int size = Pooling.outputShape(x.shape(), p).size();
+                int[][] argMax = {new int[size], new int[size]};
+                float[][] y = new float[2][];
+                boolean before = Pooling.unrolled3x3;
+                try {
+                    for (int on = 0; on < 2; on++) {
+                        Pooling.unrolled3x3 = on == 1;
+                        y[on] = Pooling.forward(x, p, argMax[on]).data();
+                    }
+                } finally {
+                    Pooling.unrolled3x3 = before;
+                }
+                String what = p + " on " + java.util.Arrays.toString(dims);
+                assertArrayEquals(y[0], y[1], "values, " + what);
+                assertArrayEquals(argMax[0], argMax[1], "indices, " + what);
+            }
+        }
+    }
+
+    @Test
     void vectorWindowSweepOnWidePlanesMatchesTheArgMaxPathAndTheScalarSweep() {
         // planes wide enough for whole vectors of outputs (GoogLeNet's 3x3 stride 1 and 2, VGG's 2x2/2, a window
         // clipped on one side only), and GoogLeNet's 14x14 and 7x7 planes (stride 1, pad 1: one run of outputs over

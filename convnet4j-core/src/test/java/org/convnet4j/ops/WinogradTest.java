@@ -87,6 +87,77 @@ class WinogradTest {
         }
     }
 
+    private static Tensor weightGradient(Kernels k, int m, Tensor x, Tensor dy, Tensor dw0, ConvParams p) {
+        Tensor dw = dw0.copy();
+        Winograd.weightGradient(k, dims(x, dw, p), m, x.data(), dy.data(), dw.data());
+        return dw;
+    }
+
+    /**
+     * The weight gradient by F(3x3, m x m) ({@link Winograd#weightGradient}, added to a dW that held values) within
+     * FastConvolutionTest's bound for the weight gradient (each element a sum of N x OH x OW products, plus the value it
+     * is added to), both tile sizes, on every case above that the path takes ({@link Winograd#weightTile}: 32 tiles or
+     * more) and a 32-channel layer on 14 x 14 at batch 2. On the cases it does not take, the bound is too tight for
+     * either tile size: a 2 x 2 plane (5 products per element) erred 7x (F(2x2)) and 15x (F(4x4)) the bound, a 1 x 1
+     * plane with padding 2 0.3x and 0.8x (the transforms mix a tile's pixels, so an element's error follows the tile's
+     * magnitude, not only its own few products); on the cases the path takes, 0.005 of the bound or less at 1,567
+     * products, 0.04 at 190.
+     */
+    private static void weightGradientWithinTheDirectBound(Kernels k, int m) {
+        List<FastConvolutionTest.Case> all = new ArrayList<>(cases());
+        all.add(new FastConvolutionTest.Case(2, 32, 14, 14, 48, 3, 3, ConvParams.of(1, 1)));
+        int taken = 0;
+        for (FastConvolutionTest.Case cs : all) {
+            Random random = new Random(cs.hashCode() * 11L + m);
+            ConvParams p = cs.p();
+            Tensor x = Tensor.randn(random, 1f, cs.n(), cs.c(), cs.h(), cs.w());
+            Tensor w0 = Tensor.randn(random, 1f, cs.f(), cs.c(), 3, 3);
+            if (Winograd.weightTile(dims(x, w0, p)) == 0) {
+                continue;
+            }
+            taken++;
+            Tensor dy = Tensor.randn(random, 1f, Convolution.outputShape(x.shape(), w0.shape(), p).dims());
+            Tensor expected = w0.copy();
+            ConvolutionReference.backwardWeights(x, dy, expected, null, p);
+            Tensor bound = FastConvolutionTest.abs(w0);
+            ConvolutionReference.backwardWeights(FastConvolutionTest.abs(x), FastConvolutionTest.abs(dy), bound, null,
+                    p);
+            FastConvolutionTest.assertClose("weight gradient F(3x3, " + m + "x" + m + ")", cs, expected,
+                    weightGradient(k, m, x, dy, w0, p), bound, cs.n() * dy.dim(2) * dy.dim(3) + 1);
+        }
+        assertEquals(5, taken);
+    }
+
+    @Test
+    void weightGradientWithinTheDirectBound() {
+        for (int m : new int[] {4, 2}) {
+            weightGradientWithinTheDirectBound(KernelProvider.vector(2), m);
+            weightGradientWithinTheDirectBound(KernelProvider.scalar(), m);
+        }
+    }
+
+    /**
+     * The weight gradient gives the same bits at 1, 2 and 3 threads (elements and filters shared out, never a sum),
+     * on a call of several blocks and on one of a single block.
+     */
+    @Test
+    void weightGradientSameBitsAtOneTwoAndThreeThreads() {
+        Random random = new Random(7);
+        for (int m : new int[] {4, 2}) {
+            for (int[] s : new int[][] {{3, 20, 60, 60, 24}, {2, 24, 13, 11, 20}}) {
+                ConvParams p = ConvParams.of(1, 1);
+                Tensor x = Tensor.randn(random, 1f, s[0], s[1], s[2], s[3]);
+                Tensor w0 = Tensor.randn(random, 1f, s[4], s[1], 3, 3);
+                Tensor dy = Tensor.randn(random, 1f, Convolution.outputShape(x.shape(), w0.shape(), p).dims());
+                Tensor one = weightGradient(KernelProvider.vector(1), m, x, dy, w0, p);
+                for (int threads : new int[] {2, 3}) {
+                    assertArrayEquals(one.data(), weightGradient(KernelProvider.vector(threads), m, x, dy, w0, p).data(),
+                            "F(3x3, " + m + ") " + java.util.Arrays.toString(s) + " at " + threads + " threads");
+                }
+            }
+        }
+    }
+
     @Test
     void fourByFourWithinTheDirectBoundOnVectorKernels() {
         withinTheDirectBound(KernelProvider.vector(2), 4);
@@ -256,7 +327,9 @@ class WinogradTest {
     @Test
     void fastConvolutionCasesWithTheSwitchOn() {
         boolean before = Winograd.enabled;
+        boolean weightsBefore = Winograd.weightGradient;
         Winograd.enabled = true;
+        Winograd.weightGradient = true;
         try {
             List<FastConvolutionTest.Case> all = new ArrayList<>(FastConvolutionTest.cases());
             all.add(new FastConvolutionTest.Case(2, 36, 30, 30, 40, 3, 3, ConvParams.of(1, 1)));
@@ -265,13 +338,15 @@ class WinogradTest {
             all.add(new FastConvolutionTest.Case(3, 34, 10, 13, 35, 3, 3, ConvParams.of(1, new Padding(0, 2, 1, 0))));
             for (FastConvolutionTest.Case cs : all.subList(all.size() - 3, all.size())) { // these take the path
                 ConvDims d = dims(Tensor.zeros(cs.n(), cs.c(), cs.h(), cs.w()), Tensor.zeros(cs.f(), cs.c(), 3, 3), cs.p());
-                assertTrue(Winograd.applies(d) && Winograd.appliesBackward(d), cs.toString());
+                assertTrue(Winograd.applies(d) && Winograd.appliesBackward(d) && Winograd.appliesWeightGradient(d),
+                        cs.toString());
             }
             for (FastConvolutionTest.Case cs : all) {
                 FastConvolutionTest.check(cs, KernelProvider.vector(2), 5);
             }
         } finally {
             Winograd.enabled = before;
+            Winograd.weightGradient = weightsBefore;
         }
     }
 
@@ -293,6 +368,18 @@ class WinogradTest {
                         FastConvolutionTest.abs(w), null, p), 64 * 9 + 1);
     }
 
+    /** The weight gradient's rule: F(3x3, 4x4) with 32 of its tiles, else F(3x3, 2x2) with as many, else direct. */
+    @Test
+    void weightGradientTileByTheCallsTiles() {
+        ConvParams p = ConvParams.of(1, 1);
+        int[][] cases = { // n, c, plane, expected tile
+            {8, 64, 56, 4}, {8, 512, 7, 4}, {1, 256, 14, 2}, {2, 128, 7, 2}, {1, 512, 7, 0}, {8, 8, 56, 0}};
+        for (int[] c : cases) {
+            ConvDims d = dims(Tensor.zeros(c[0], c[1], c[2], c[2]), Tensor.zeros(c[1], c[1], 3, 3), p);
+            assertEquals(c[3], Winograd.weightTile(d), java.util.Arrays.toString(c));
+        }
+    }
+
     /** The rule of docs/PERFORMANCE.md: F(4x4) with a panel's worth of its tiles, else F(2x2) with as many, else direct. */
     @Test
     void tileSizeByTheCallsTiles() {
@@ -306,22 +393,28 @@ class WinogradTest {
         }
     }
 
-    /** A Conv2d layer's gradients by finite differences with the path on (its data gradient through Winograd). */
+    /**
+     * A Conv2d layer's gradients by finite differences with the path on (its data gradient through Winograd, and its
+     * weight gradient: {@link Winograd#weightGradient} on).
+     */
     @Test
     void layerGradientsMatchFiniteDifferences() {
         boolean before = Winograd.enabled;
+        boolean weightsBefore = Winograd.weightGradient;
         Winograd.enabled = true;
+        Winograd.weightGradient = true;
         try {
             Conv2d conv = new Conv2d(40, 3).padding(1); // more than DirectConvolution's 32 filters either way
             Tensor x = Tensor.randn(new Random(11), 1f, 2, 36, 10, 12);
             conv.outputShape(List.of(x.shape().dropFirst()));
             ConvDims d = dims(x, Tensor.zeros(40, 36, 3, 3), ConvParams.of(1, 1));
-            assertTrue(Winograd.applies(d) && Winograd.appliesBackward(d));
+            assertTrue(Winograd.applies(d) && Winograd.appliesBackward(d) && Winograd.appliesWeightGradient(d));
             GradientCheck.Result r = GradientCheck.check(conv, List.of(x), GradientCheck.Options.training(40, 11));
             assertTrue(r.passed(), r.toString());
             assertTrue(r.checked() > 0);
         } finally {
             Winograd.enabled = before;
+            Winograd.weightGradient = weightsBefore;
         }
     }
 }

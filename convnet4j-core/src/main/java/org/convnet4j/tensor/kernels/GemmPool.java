@@ -50,6 +50,18 @@ final class GemmPool {
     static final String THREADS_PROPERTY = "convnet4j.threads";
     /** How long a worker (or a waiting caller) spins before it parks: long enough to bridge the gaps of a step. */
     static final long SPIN_NANOS = Long.getLong("convnet4j.pool.spinMicros", 200) * 1000;
+    /**
+     * Switch ({@code -Dconvnet4j.pool.longSpin=true}, off): spin ten times {@link #SPIN_NANOS} (2 ms by default) before
+     * parking, so that a batch-1 predict's hand-offs (a hundred, with serial stretches and uneven tasks between them)
+     * find the other thread awake instead of paying a wake-up, which on the AMD guest's far placement of the two vCPUs
+     * crosses the host. Costs CPU while idle (OpenMP's spin, as PyTorch's side runs it); changes no result.
+     */
+    static volatile boolean longSpin = Boolean.getBoolean("convnet4j.pool.longSpin");
+
+    /** How long to spin before parking now ({@link #longSpin}). */
+    private static long spinNanos() {
+        return longSpin ? 10 * SPIN_NANOS : SPIN_NANOS;
+    }
     /** System property that turns the {@link #fixedSplit fixed split} on. */
     static final String FIXED_PROPERTY = "convnet4j.pool.fixedSplit";
     /** Whether parallel calls cut their tasks into one block per thread ({@link #FIXED_PROPERTY}); tests switch it. */
@@ -457,7 +469,7 @@ final class GemmPool {
         /** Called once the counter is exhausted: only workers that took a task are still inside. */
         void awaitWorkers() {
             long start = System.nanoTime();
-            long spinUntil = start + SPIN_NANOS;
+            long spinUntil = start + spinNanos();
             long spins = 0;
             long parks = 0;
             while (counters.get(ACTIVE) > 0) {
@@ -515,7 +527,7 @@ final class GemmPool {
 
         private Job awaitJob() {
             long start = System.nanoTime();
-            long spinUntil = start + SPIN_NANOS;
+            long spinUntil = start + spinNanos();
             long spins = 0;
             long parks = 0;
             Job j;

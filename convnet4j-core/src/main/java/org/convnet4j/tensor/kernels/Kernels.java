@@ -858,6 +858,30 @@ public interface Kernels {
     }
 
     /**
+     * The weight gradient's transform of dy's tiles for Winograd's F(3x3, m x m) ({@code m} = 2 or 4, {@code a = m + 2};
+     * the transpose of F(m x m, 3x3)'s output transform): for {@code t < tiles}, tile t's m x m values (value (i, q) at
+     * {@code src[srcOff + i * ldK + t * m + q]}, the tiles' rows side by side) into {@code A y A^T}, element (i, j) at
+     * {@code dst[dstOff + (i * a + j) * ldE + t]}. Every implementation evaluates the same float expressions
+     * ({@code ScalarWinograd.gradient1d}), so all give the same bits. This default is the scalar twin.
+     */
+    default void winogradGradientRows(int m, int tiles, float[] src, int srcOff, int ldK, float[] dst, int dstOff,
+                                      int ldE) {
+        ScalarWinograd.checkGradientRows(m, tiles, src, srcOff, ldK, dst, dstOff, ldE);
+        ScalarWinograd.gradientRows(m, 0, tiles, src, srcOff, ldK, dst, dstOff, ldE);
+    }
+
+    /**
+     * The weight gradient's transform back for Winograd's F(3x3, m x m) (the transpose of F(m x m, 3x3)'s filter
+     * transform): for {@code p < n}, the a x a sums of pair p (element e at {@code src[srcOff + e * ldE + p]}) into
+     * {@code G^T M G}, added to the pair's 3 x 3 taps at {@code dst[dstOff + 9 p ..]}. The same float expressions in
+     * every implementation ({@code ScalarWinograd.weights1d}), so the same bits; this default is the scalar twin.
+     */
+    default void winogradWeightOutputs(int m, int n, float[] src, int srcOff, int ldE, float[] dst, int dstOff) {
+        ScalarWinograd.checkWeightOutputs(m, n, src, srcOff, ldE, dst, dstOff);
+        ScalarWinograd.weightOutputs(m, 0, n, src, srcOff, ldE, dst, dstOff);
+    }
+
+    /**
      * {@link #winogradFilters} of a layer's {@code f x c} filters ({@code w}: [f][c][3][3] from 0), written as the left
      * operands of the products that take them ({@code C = U_e * B}, B not transposed): filters [f0, f1) ({@code f0} a
      * multiple of 16) of each element e into {@code buffers[e]}, each at least {@code roundUp(f, 16) * c} long, in the

@@ -14,6 +14,9 @@ final class ScalarWinograd {
     /** -1/6 and 1/24 rounded to float: G's fractions of F(4x4, 3x3). */
     static final float MINUS_SIXTH = -1f / 6f;
     static final float TWENTY_FOURTH = 1f / 24f;
+    /** 1/12 and 1/6 rounded to float: G^T's fractions in the weight gradient's transform back ({@link #weights1d}). */
+    static final float TWELFTH = 1f / 12f;
+    static final float SIXTH = 1f / 6f;
 
     private ScalarWinograd() {
     }
@@ -48,6 +51,27 @@ final class ScalarWinograd {
         }
         for (int e = 0; e < (m + 2) * (m + 2); e++) {
             Checks.range("winogradFiltersPrepared", "buffer", buffers[e], 0, (f + 15) / 16 * 16 * c);
+        }
+    }
+
+    /** The arguments of {@link Kernels#winogradGradientRows}. */
+    static void checkGradientRows(int m, int tiles, float[] src, int srcOff, int ldK, float[] dst, int dstOff,
+                                  int ldE) {
+        checkTransform("winogradGradientRows", m, tiles, dst, dstOff, ldE);
+        if (tiles > 0) {
+            if (ldK < tiles * m) {
+                throw new IllegalArgumentException("winogradGradientRows: rows " + ldK + " apart, less than "
+                        + tiles * m);
+            }
+            Checks.range("winogradGradientRows", "src", src, srcOff, (m - 1) * ldK + tiles * m);
+        }
+    }
+
+    /** The arguments of {@link Kernels#winogradWeightOutputs}. */
+    static void checkWeightOutputs(int m, int n, float[] src, int srcOff, int ldE, float[] dst, int dstOff) {
+        checkTransform("winogradWeightOutputs", m, n, src, srcOff, ldE);
+        if (n > 0) {
+            Checks.range("winogradWeightOutputs", "dst", dst, dstOff, 9 * n);
         }
     }
 
@@ -156,6 +180,96 @@ final class ScalarWinograd {
         out[1] = d12 + d34 * 2f;
         out[2] = s12 + s34 * 4f;
         out[3] = (d12 + d34 * 8f) + m5;
+    }
+
+    /**
+     * A y (y: m values {@code stride} apart from {@code off}) into {@code out[0 .. m + 2)}: the output transform's
+     * transpose, which takes dy's m x m tiles into the transformed domain for the weight gradient (the products then
+     * sum {@code (A dy A^T) . (B^T x B)} over the tiles; {@link #weights1d} brings the sums back).
+     */
+    static void gradient1d(int m, float[] y, int off, int stride, float[] out) {
+        float y0 = y[off];
+        float y1 = y[off + stride];
+        if (m == 2) {
+            out[0] = y0;
+            out[1] = y0 + y1;
+            out[2] = y0 - y1;
+            out[3] = -y1;
+            return;
+        }
+        float y2 = y[off + 2 * stride];
+        float y3 = y[off + 3 * stride];
+        float even = y0 + y2;
+        float odd = y1 + y3;
+        float evenFar = y0 + y2 * 4f;
+        float oddFar = y1 * 2f + y3 * 8f;
+        out[0] = y0;
+        out[1] = even + odd;
+        out[2] = even - odd;
+        out[3] = evenFar + oddFar;
+        out[4] = evenFar - oddFar;
+        out[5] = y3;
+    }
+
+    /**
+     * G^T v (v: a = m + 2 values {@code stride} apart from {@code off}) into {@code out[0 .. 3)}: the filter
+     * transform's transpose, which brings the weight gradient's summed products back to the 3 taps of a filter row.
+     */
+    static void weights1d(int m, float[] v, int off, int stride, float[] out) {
+        float v0 = v[off];
+        float v1 = v[off + stride];
+        float v2 = v[off + 2 * stride];
+        float v3 = v[off + 3 * stride];
+        if (m == 2) {
+            float half = (v1 + v2) * 0.5f;
+            out[0] = v0 + half;
+            out[1] = (v1 - v2) * 0.5f;
+            out[2] = half + v3;
+            return;
+        }
+        float v4 = v[off + 4 * stride];
+        float v5 = v[off + 5 * stride];
+        float s12 = v1 + v2;
+        float s34 = v3 + v4;
+        out[0] = v0 * 0.25f + (s34 - s12 * 4f) * TWENTY_FOURTH;
+        out[1] = ((v3 - v4) - (v1 - v2) * 2f) * TWELFTH;
+        out[2] = (s34 - s12) * SIXTH + v5;
+    }
+
+    /**
+     * {@link Kernels#winogradGradientRows} for tiles [t0, t1): A down each of a tile's m columns into dst, then A along
+     * each row in place.
+     */
+    static void gradientRows(int m, int t0, int t1, float[] src, int srcOff, int ldK, float[] dst, int dstOff,
+                             int ldE) {
+        float[] out = new float[m + 2];
+        for (int t = t0; t < t1; t++) {
+            columnsThenRows(m, ScalarWinograd::gradient1d, m, src, srcOff + t * m, ldK, dst, dstOff + t, ldE, out);
+        }
+    }
+
+    /**
+     * {@link Kernels#winogradWeightOutputs} for pairs [p0, p1): G^T down each column of a pair's a x a sums into H
+     * (3 x a), then G^T along each row of H, added to the pair's 3 x 3 taps.
+     */
+    static void weightOutputs(int m, int p0, int p1, float[] src, int srcOff, int ldE, float[] dst, int dstOff) {
+        int a = m + 2;
+        float[] h = new float[3 * a];
+        float[] out = new float[3];
+        for (int p = p0; p < p1; p++) {
+            for (int s = 0; s < a; s++) {
+                weights1d(m, src, srcOff + p + s * ldE, a * ldE, out);
+                for (int u = 0; u < 3; u++) {
+                    h[u * a + s] = out[u];
+                }
+            }
+            for (int u = 0; u < 3; u++) {
+                weights1d(m, h, u * a, 1, out);
+                for (int v = 0; v < 3; v++) {
+                    dst[dstOff + 9 * p + 3 * u + v] += out[v];
+                }
+            }
+        }
     }
 
     /**

@@ -381,6 +381,21 @@ final class VectorKernels implements Kernels {
         VectorWinograd.inputRows(m, tiles, tilesW, src, srcOff, ldK, fringeOff, dst, dstOff, ldE);
     }
 
+    /** A tile per lane, its rows' values split by column mod m with plain loads ({@link VectorWinograd}); the twin's bits. */
+    @Override
+    public void winogradGradientRows(int m, int tiles, float[] src, int srcOff, int ldK, float[] dst, int dstOff,
+                                     int ldE) {
+        ScalarWinograd.checkGradientRows(m, tiles, src, srcOff, ldK, dst, dstOff, ldE);
+        VectorWinograd.gradientRows(m, tiles, src, srcOff, ldK, dst, dstOff, ldE);
+    }
+
+    /** A filter-channel pair per lane, the taps gathered and scattered ({@link VectorWinograd}); the twin's bits. */
+    @Override
+    public void winogradWeightOutputs(int m, int n, float[] src, int srcOff, int ldE, float[] dst, int dstOff) {
+        ScalarWinograd.checkWeightOutputs(m, n, src, srcOff, ldE, dst, dstOff);
+        VectorWinograd.weightOutputs(m, n, src, srcOff, ldE, dst, dstOff);
+    }
+
     /** A tile per lane, its outputs scattered ({@link VectorWinograd}); the scalar twin's bits. */
     @Override
     public void winogradOutput(int m, int tiles, float[] src, int srcOff, int ldE, float bias, float[] dst,

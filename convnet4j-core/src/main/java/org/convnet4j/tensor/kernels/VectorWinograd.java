@@ -25,7 +25,8 @@ final class VectorWinograd {
     private static final int[] FILTERS = strides(9);
     /**
      * Per thread: the output transform's row results, (m + 2) x m vectors, then its outputs, m x m vectors from
-     * {@link #OUTPUTS} on (column q's row i at {@code OUTPUTS + (q * m + i) * VL}).
+     * {@link #OUTPUTS} on (column q's row i at {@code OUTPUTS + (q * m + i) * VL}). The weight gradient's transforms use
+     * it too: {@link #gradientRows} for a vector of tiles' m x m values, {@link #weightOutputs} for H's 3 x (m + 2).
      */
     private static final ThreadLocal<float[]> ROWS = ThreadLocal.withInitial(() -> new float[(6 * 4 + 4 * 4) * VL]);
     private static final int OUTPUTS = 6 * 4 * VL;
@@ -501,6 +502,157 @@ final class VectorWinograd {
         d12.add(d34.mul(2f)).add(bias).intoArray(dst, out + VL);
         s12.add(s34.mul(4f)).add(bias).intoArray(dst, out + 2 * VL);
         d12.add(d34.mul(8f)).add(m5).add(bias).intoArray(dst, out + 3 * VL);
+    }
+
+    /**
+     * {@link Kernels#winogradGradientRows}: each of the m rows of VL tiles split into its m columns with plain loads and
+     * lane rearrangements ({@link #columns2}, {@link #columns4}), then A down each column into dst and A along each row
+     * in place: {@link ScalarWinograd#gradient1d}'s expressions. Fewer tiles than a vector, or a vector that m does not
+     * divide: the scalar twin.
+     */
+    static void gradientRows(int m, int tiles, float[] src, int srcOff, int ldK, float[] dst, int dstOff, int ldE) {
+        if (tiles < VL || VL % m != 0) {
+            ScalarWinograd.gradientRows(m, 0, tiles, src, srcOff, ldK, dst, dstOff, ldE);
+            return;
+        }
+        int a = m + 2;
+        float[] y = ROWS.get(); // value (i, q) of the vector's tiles at (q * m + i) * VL
+        for (int i0 = 0; i0 < tiles; i0 += VL) {
+            int t = start(i0, tiles);
+            int v = dstOff + t;
+            for (int i = 0; i < m; i++) {
+                if (m == 2) {
+                    columns2(src, srcOff + i * ldK + t * 2, y, i * VL, m * VL);
+                } else {
+                    columns4(src, srcOff + i * ldK + t * 4, y, i * VL, m * VL);
+                }
+            }
+            for (int q = 0; q < m; q++) { // A down column q into elements (e, q)
+                if (m == 2) {
+                    gradient2(y, q * m * VL, VL, dst, v + q * ldE, a * ldE);
+                } else {
+                    gradient4(y, q * m * VL, VL, dst, v + q * ldE, a * ldE);
+                }
+            }
+            for (int e = 0; e < a; e++) { // A along row e, in place
+                if (m == 2) {
+                    gradient2(dst, v + e * a * ldE, ldE, dst, v + e * a * ldE, ldE);
+                } else {
+                    gradient4(dst, v + e * a * ldE, ldE, dst, v + e * a * ldE, ldE);
+                }
+            }
+        }
+    }
+
+    /** A of 2 vectors {@code inStep} apart from {@code in}, to 4 {@code outStep} apart from {@code out} (in place too). */
+    private static void gradient2(float[] src, int in, int inStep, float[] dst, int out, int outStep) {
+        FloatVector y0 = FloatVector.fromArray(S, src, in);
+        FloatVector y1 = FloatVector.fromArray(S, src, in + inStep);
+        y0.intoArray(dst, out);
+        y0.add(y1).intoArray(dst, out + outStep);
+        y0.sub(y1).intoArray(dst, out + 2 * outStep);
+        y1.neg().intoArray(dst, out + 3 * outStep);
+    }
+
+    /** A of 4 vectors {@code inStep} apart from {@code in}, to 6 {@code outStep} apart from {@code out} (in place too). */
+    private static void gradient4(float[] src, int in, int inStep, float[] dst, int out, int outStep) {
+        FloatVector y0 = FloatVector.fromArray(S, src, in);
+        FloatVector y1 = FloatVector.fromArray(S, src, in + inStep);
+        FloatVector y2 = FloatVector.fromArray(S, src, in + 2 * inStep);
+        FloatVector y3 = FloatVector.fromArray(S, src, in + 3 * inStep);
+        FloatVector even = y0.add(y2);
+        FloatVector odd = y1.add(y3);
+        FloatVector evenFar = y0.add(y2.mul(4f));
+        FloatVector oddFar = y1.mul(2f).add(y3.mul(8f));
+        y0.intoArray(dst, out);
+        even.add(odd).intoArray(dst, out + outStep);
+        even.sub(odd).intoArray(dst, out + 2 * outStep);
+        evenFar.add(oddFar).intoArray(dst, out + 3 * outStep);
+        evenFar.sub(oddFar).intoArray(dst, out + 4 * outStep);
+        y3.intoArray(dst, out + 5 * outStep);
+    }
+
+    /**
+     * {@link Kernels#winogradWeightOutputs}: a pair per lane, G^T down each column of the sums into H (in {@link #ROWS},
+     * H[u][s] at {@code (u * a + s) * VL}), then G^T along each row of H, added to the taps (gathered and scattered, 9
+     * apart): {@link ScalarWinograd#weights1d}'s expressions. The pairs past the last whole vector: the scalar twin
+     * (a vector's worth again would add twice).
+     */
+    static void weightOutputs(int m, int n, float[] src, int srcOff, int ldE, float[] dst, int dstOff) {
+        int a = m + 2;
+        int whole = n / VL * VL;
+        float[] h = ROWS.get();
+        for (int p = 0; p < whole; p += VL) {
+            for (int s = 0; s < a; s++) {
+                if (m == 2) {
+                    weightsColumn2(src, srcOff + p + s * ldE, a * ldE, h, s * VL);
+                } else {
+                    weightsColumn4(src, srcOff + p + s * ldE, a * ldE, h, s * VL);
+                }
+            }
+            for (int u = 0; u < 3; u++) {
+                if (m == 2) {
+                    weightsRow2(h, u * a * VL, dst, dstOff + 9 * p + 3 * u);
+                } else {
+                    weightsRow4(h, u * a * VL, dst, dstOff + 9 * p + 3 * u);
+                }
+            }
+        }
+        ScalarWinograd.weightOutputs(m, whole, n, src, srcOff, ldE, dst, dstOff);
+    }
+
+    /** G^T of 4 vectors {@code step} apart from {@code in}: H's rows 0, 1, 2 at {@code out + u * 4 VL}. */
+    private static void weightsColumn2(float[] src, int in, int step, float[] h, int out) {
+        FloatVector v1 = FloatVector.fromArray(S, src, in + step);
+        FloatVector v2 = FloatVector.fromArray(S, src, in + 2 * step);
+        FloatVector half = v1.add(v2).mul(0.5f);
+        FloatVector.fromArray(S, src, in).add(half).intoArray(h, out);
+        v1.sub(v2).mul(0.5f).intoArray(h, out + 4 * VL);
+        half.add(FloatVector.fromArray(S, src, in + 3 * step)).intoArray(h, out + 8 * VL);
+    }
+
+    /** G^T along row u of H (4 vectors from {@code in}), added to taps (u, 0..2) of VL pairs from {@code at}, 9 apart. */
+    private static void weightsRow2(float[] h, int in, float[] dst, int at) {
+        FloatVector v1 = FloatVector.fromArray(S, h, in + VL);
+        FloatVector v2 = FloatVector.fromArray(S, h, in + 2 * VL);
+        FloatVector half = v1.add(v2).mul(0.5f);
+        FloatVector.fromArray(S, dst, at, FILTERS, 0).add(FloatVector.fromArray(S, h, in).add(half))
+                .intoArray(dst, at, FILTERS, 0);
+        FloatVector.fromArray(S, dst, at + 1, FILTERS, 0).add(v1.sub(v2).mul(0.5f)).intoArray(dst, at + 1, FILTERS, 0);
+        FloatVector.fromArray(S, dst, at + 2, FILTERS, 0).add(half.add(FloatVector.fromArray(S, h, in + 3 * VL)))
+                .intoArray(dst, at + 2, FILTERS, 0);
+    }
+
+    /** G^T of 6 vectors {@code step} apart from {@code in}: H's rows 0, 1, 2 at {@code out + u * 6 VL}. */
+    private static void weightsColumn4(float[] src, int in, int step, float[] h, int out) {
+        FloatVector v1 = FloatVector.fromArray(S, src, in + step);
+        FloatVector v2 = FloatVector.fromArray(S, src, in + 2 * step);
+        FloatVector v3 = FloatVector.fromArray(S, src, in + 3 * step);
+        FloatVector v4 = FloatVector.fromArray(S, src, in + 4 * step);
+        FloatVector s12 = v1.add(v2);
+        FloatVector s34 = v3.add(v4);
+        FloatVector.fromArray(S, src, in).mul(0.25f).add(s34.sub(s12.mul(4f)).mul(ScalarWinograd.TWENTY_FOURTH))
+                .intoArray(h, out);
+        v3.sub(v4).sub(v1.sub(v2).mul(2f)).mul(ScalarWinograd.TWELFTH).intoArray(h, out + 6 * VL);
+        s34.sub(s12).mul(ScalarWinograd.SIXTH).add(FloatVector.fromArray(S, src, in + 5 * step))
+                .intoArray(h, out + 12 * VL);
+    }
+
+    /** G^T along row u of H (6 vectors from {@code in}), added to taps (u, 0..2) of VL pairs from {@code at}, 9 apart. */
+    private static void weightsRow4(float[] h, int in, float[] dst, int at) {
+        FloatVector v1 = FloatVector.fromArray(S, h, in + VL);
+        FloatVector v2 = FloatVector.fromArray(S, h, in + 2 * VL);
+        FloatVector v3 = FloatVector.fromArray(S, h, in + 3 * VL);
+        FloatVector v4 = FloatVector.fromArray(S, h, in + 4 * VL);
+        FloatVector s12 = v1.add(v2);
+        FloatVector s34 = v3.add(v4);
+        FloatVector o0 = FloatVector.fromArray(S, h, in).mul(0.25f)
+                .add(s34.sub(s12.mul(4f)).mul(ScalarWinograd.TWENTY_FOURTH));
+        FloatVector o1 = v3.sub(v4).sub(v1.sub(v2).mul(2f)).mul(ScalarWinograd.TWELFTH);
+        FloatVector o2 = s34.sub(s12).mul(ScalarWinograd.SIXTH).add(FloatVector.fromArray(S, h, in + 5 * VL));
+        FloatVector.fromArray(S, dst, at, FILTERS, 0).add(o0).intoArray(dst, at, FILTERS, 0);
+        FloatVector.fromArray(S, dst, at + 1, FILTERS, 0).add(o1).intoArray(dst, at + 1, FILTERS, 0);
+        FloatVector.fromArray(S, dst, at + 2, FILTERS, 0).add(o2).intoArray(dst, at + 2, FILTERS, 0);
     }
 
     /**

@@ -202,6 +202,74 @@ class WinogradKernelsTest {
     }
 
     /**
+     * The weight gradient's transforms ({@link Kernels#winogradGradientRows}, {@link Kernels#winogradWeightOutputs}):
+     * the vector kernels' against the scalar twin bit for bit, counts below, at and past a vector, rows of tiles with a
+     * gap after them, non-zero offsets; the transform back adds to what dst held.
+     */
+    @Test
+    void weightGradientTransformsEqualTheScalarTwinBitForBit() {
+        for (int m : new int[] {2, 4}) {
+            int a = m + 2;
+            for (int n : COUNTS) {
+                int ldK = n * m + 3;
+                float[] src = array(2 + m * ldK);
+                int ldE = n + 2;
+                float[] expected = array(a * a * ldE + 5);
+                float[] actual = expected.clone();
+                scalar.winogradGradientRows(m, n, src, 2, ldK, expected, 5, ldE);
+                vector.winogradGradientRows(m, n, src, 2, ldK, actual, 5, ldE);
+                assertArrayEquals(expected, actual, "dy tiles, m=" + m + " tiles=" + n);
+
+                float[] sums = array(a * a * ldE + 3);
+                float[] taps = array(9 * n + 7);
+                float[] tapsVector = taps.clone();
+                scalar.winogradWeightOutputs(m, n, sums, 3, ldE, taps, 7);
+                vector.winogradWeightOutputs(m, n, sums, 3, ldE, tapsVector, 7);
+                assertArrayEquals(taps, tapsVector, "back to the taps, m=" + m + " pairs=" + n);
+            }
+        }
+    }
+
+    /**
+     * One tile of dy (m x m) and its input tile ((m + 2) x (m + 2)), one channel: {@code G^T [(A dy A^T) o (B^T d B)] G}
+     * is the 3x3 correlation of the input tile with dy (the tile's share of dW), to float rounding, added to dW's
+     * value before; on both kernel sets.
+     */
+    @Test
+    void oneTileIsTheWeightGradient() {
+        for (Kernels k : new Kernels[] {scalar, vector}) {
+            for (int m : new int[] {2, 4}) {
+                int a = m + 2;
+                float[] dy = array(m * m);
+                float[] d = array(a * a);
+                float[] v = new float[a * a];
+                float[] t = new float[a * a];
+                k.winogradInput(m, 1, d, 0, a, new int[] {0}, 0, v, 0, 1);
+                k.winogradGradientRows(m, 1, dy, 0, m, t, 0, 1);
+                for (int e = 0; e < a * a; e++) {
+                    t[e] *= v[e];
+                }
+                float[] before = array(9);
+                float[] dw = before.clone();
+                k.winogradWeightOutputs(m, 1, t, 0, 1, dw, 0);
+                for (int r = 0; r < 3; r++) {
+                    for (int s = 0; s < 3; s++) {
+                        double sum = before[r * 3 + s];
+                        double abs = Math.abs(sum);
+                        for (int i = 0; i < m; i++) {
+                            for (int j = 0; j < m; j++) {
+                                sum += (double) dy[i * m + j] * d[(i + r) * a + j + s];
+                                abs += Math.abs((double) dy[i * m + j] * d[(i + r) * a + j + s]);
+                            }
+                        }
+                        assertEquals(sum, dw[r * 3 + s], 1e-5 * abs, k.name() + " m=" + m + " (" + r + ", " + s + ")");
+                    }
+                }
+            }
+        }
+    }
+
+    /**
      * Filters transformed straight into the products' operands (the vector kernels' packed layout; the scalar kernels'
      * plain one), written in two ranges of filters: every product has the bits of the unprepared product on
      * {@link Kernels#winogradFilters}' U_e, for filter counts that leave a short panel, odd channel counts and more
