@@ -124,13 +124,7 @@ final class Winograd {
      * 0.73 (AMD, loaded).
      */
     static int weightTile(ConvDims d) {
-        if (d.c() < MIN_CHANNELS) {
-            return 0;
-        }
-        if (outputTile == 4 && tiles(d, 4) >= MIN_WEIGHT_TILES) {
-            return 4;
-        }
-        return tiles(d, 2) >= MIN_WEIGHT_TILES ? 2 : 0;
+        return tileWith(d, MIN_WEIGHT_TILES);
     }
 
     /** Whether the data gradient of layer d (its transposed convolution, {@link FastConvolution#backward}) does. */
@@ -149,13 +143,18 @@ final class Winograd {
      * direct instead of 4x), else direct; never below {@link #MIN_CHANNELS} channels.
      */
     static int tile(ConvDims d) {
+        return tileWith(d, MIN_TILES);
+    }
+
+    /** F(4x4) where the call has {@code minTiles} of its tiles, else F(2x2) where it has as many, else 0 (direct). */
+    private static int tileWith(ConvDims d, int minTiles) {
         if (d.c() < MIN_CHANNELS) {
             return 0;
         }
-        if (outputTile == 4 && tiles(d, 4) >= MIN_TILES) {
+        if (outputTile == 4 && tiles(d, 4) >= minTiles) {
             return 4;
         }
-        return tiles(d, 2) >= MIN_TILES ? 2 : 0;
+        return tiles(d, 2) >= minTiles ? 2 : 0;
     }
 
     /** Output tiles of F(m x m) in a call. */
