@@ -235,6 +235,100 @@ final class GemmPool {
         return cap > 0 ? Math.min(threads, cap) : threads;
     }
 
+    /** A line round trip at least this long between the caller and a worker: the two sit far apart (see {@link #farApart}). */
+    static final long FAR_TRIP_NANOS = 150;
+    /** How long {@link #farApart} trusts its last measurement. */
+    static final long PLACEMENT_NANOS = 500_000_000L;
+    /** Round trips per timed block of {@link #lineRoundTrip}, and blocks (the fastest counts: an interrupted one is only slower). */
+    private static final int TRIPS = 16;
+    private static final int TRIP_BLOCKS = 3;
+    /** How long {@link #farApart}'s caller waits for the worker, and either side waits for a block of trips. */
+    private static final long TRIP_TIMEOUT_NANOS = 100_000;
+    /** How long one side of a trip spins before it yields its vCPU while it waits (a trip takes 55-350 ns). */
+    private static final long TRIP_YIELD_NANOS = 20_000;
+    /** The line the two threads of {@link #lineRoundTrip} pass back and forth (the int at {@link #LINE_INTS}, padded). */
+    private static final AtomicIntegerArray BALL = new AtomicIntegerArray(3 * LINE_INTS);
+    private static volatile long placementAt = System.nanoTime() - PLACEMENT_NANOS;
+    private static volatile boolean far;
+
+    /**
+     * Whether the calling thread and the pool's first worker now sit far apart: a cache line's round trip between them
+     * of {@link #FAR_TRIP_NANOS} or more. The AMD guest's host places its two vCPUs on cores that share a last-level
+     * cache (round trip 55-72 ns) or not (200-350 ns) for minutes at a time (docs/PERFORMANCE.md, session 20, the JIT
+     * engineer), so this is measured at most every {@link #PLACEMENT_NANOS} (about 20 microseconds far) and remembered;
+     * a measurement the worker did not answer keeps the last answer. Only a choice between orders that give the same
+     * bits may depend on it.
+     */
+    static boolean farApart() {
+        long now = System.nanoTime();
+        if (now - placementAt >= PLACEMENT_NANOS) {
+            placementAt = now;
+            long trip = lineRoundTrip(TRIP_TIMEOUT_NANOS);
+            if (trip > 0) {
+                far = trip >= FAR_TRIP_NANOS;
+            }
+        }
+        return far;
+    }
+
+    /**
+     * The fastest of {@link #TRIP_BLOCKS} blocks of {@link #TRIPS} round trips of one cache line between the caller and
+     * the pool's first worker, in nanoseconds per trip; 0 when the worker did not answer a first trip within {@code
+     * waitNanos} (a parked worker takes a wake-up; on a loaded machine it may not run for milliseconds) or a block
+     * within {@code waitNanos} (one of the two preempted, or both on one vCPU), or when the pool is serving another call.
+     */
+    static long lineRoundTrip(long waitNanos) {
+        BALL.set(LINE_INTS, 0);
+        long[] fastest = {0};
+        forEach(2, 2, side -> {
+            if (!trip(side, 1, System.nanoTime() + waitNanos)) {
+                return;
+            }
+            long best = Long.MAX_VALUE;
+            for (int block = 0; block < TRIP_BLOCKS; block++) {
+                long t0 = System.nanoTime();
+                for (int i = 0; i < TRIPS; i++) {
+                    if (!trip(side, 2 * (1 + block * TRIPS + i) + 1, t0 + waitNanos)) {
+                        return;
+                    }
+                }
+                best = Math.min(best, (System.nanoTime() - t0) / TRIPS);
+            }
+            if (side == 0) {
+                fastest[0] = best;
+            }
+        }, true);
+        return fastest[0];
+    }
+
+    /**
+     * One round trip of {@link #BALL}: the caller ({@code side} 0) serves the odd number {@code serve} and waits for
+     * {@code serve + 1}, which the worker (side 1) sends back once it sees {@code serve}. False when the awaited number
+     * did not come by {@code deadline}.
+     */
+    private static boolean trip(int side, int serve, long deadline) {
+        if (side == 0) {
+            BALL.set(LINE_INTS, serve);
+        }
+        int awaited = side == 0 ? serve + 1 : serve;
+        long yieldFrom = System.nanoTime() + TRIP_YIELD_NANOS;
+        while (BALL.get(LINE_INTS) != awaited) {
+            long now = System.nanoTime();
+            if (now > deadline) {
+                return false;
+            }
+            if (now > yieldFrom) {
+                Thread.yield(); // the other side may be waiting for this vCPU
+            } else {
+                Thread.onSpinWait();
+            }
+        }
+        if (side == 1) {
+            BALL.set(LINE_INTS, serve + 1);
+        }
+        return true;
+    }
+
     /**
      * Runs {@code body.accept(t)} for every task {@code t = 0 .. tasks-1} on up to {@code threads} threads,
      * which take tasks from a shared counter (so a thread that is slowed down simply takes fewer), and returns

@@ -137,7 +137,8 @@ final class VectorGemm {
                          float[] a, int aOff, int lda, float[] prepackedA, float[] b, int bOff, int ldb, int[] bRows,
                          float beta, float[] c, int cOff, int ldc, int parts, Workspace own) {
         if (parts > 1 && prepackedA == null && bRows == null) {
-            boolean byRows = privateRows && n <= m && k <= KC && m >= 2 * parts * MR;
+            boolean byRows = privateRows && n <= m && m >= 2 * parts * MR
+                    && (k <= KC || privateRowsDeep || rowsWhenFar && k <= 2 * KC && GemmPool.farApart());
             if (byRows || privateColumns && n >= 2 * parts * NR) {
                 privateProducts(byRows, transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc,
                         parts);
@@ -559,6 +560,39 @@ final class VectorGemm {
     static volatile boolean privateRows = !"false".equals(System.getProperty("convnet4j.gemm.privateRows"));
 
     /**
+     * Switch for A/B runs and tests ({@code -Dconvnet4j.gemm.privateRowsDeep=true}, off): {@link #privateRows} for
+     * products of several KC slices too, whatever the placement (each thread its own rows of C over every slice and its
+     * own packed B per slice). Off because near it costs more than it saves: 0.954-0.969x the shared order's GFLOPS per
+     * CPU second at n = 1024 in four loaded runs (the copy of B), against 1.005-1.040x far; {@link #rowsWhenFar} takes
+     * it only when the threads sit far apart. Same bits as one thread (GemmPoolTest).
+     */
+    static volatile boolean privateRowsDeep = Boolean.getBoolean("convnet4j.gemm.privateRowsDeep");
+
+    /**
+     * With two or more threads, a product that {@link #privateRows} would take but for its two KC slices takes the
+     * rows split when the calling thread and the pool's worker sit far apart ({@link GemmPool#farApart}: a cache line's
+     * round trip of 150 ns or more, measured at most twice a second), and the shared order when they are near ({@code
+     * -Dconvnet4j.gemm.rowsWhenFar=false}: the shared order always). Why: W1 at n = 1024. On the AMD guest the shared
+     * order, where every task reads the one B block both threads packed, loses 6-12% in the far placement; each thread's
+     * own rows and own copy of B lose little to the placement but cost 3-5% near for the copy of B (per CPU second, four
+     * loaded runs: near 0.949-0.969x, far 1.005-1.040x; chosen by the probe, 1.010x near and 1.040x far). At n = 2048
+     * (four slices, a 4 MB copy of B per slice) the rows split did not win far (0.995x), hence two slices at most
+     * (docs/PERFORMANCE.md, "Session 24, the GEMM engineer"). Both orders give one thread's bits, so the choice, made by
+     * a measurement, changes no result. A per-machine choice: on a machine whose cores share one last-level cache (the
+     * Intel guest) the probe reads near and nothing changes.
+     */
+    static volatile boolean rowsWhenFar = !"false".equals(System.getProperty("convnet4j.gemm.rowsWhenFar"));
+
+    /**
+     * A full-width panel of an untransposed B packed by three vector copies per k step instead of {@code
+     * System.arraycopy} of NR floats ({@code -Dconvnet4j.gemm.vectorPackB=false}: the copy): the same values in the same
+     * places, for the price of the copy without the call's checks and dispatch, which at NR = 48 floats per call were
+     * a measurable part of packing (W1 n = 1024: 1.005-1.034x GFLOPS per CPU second in three loaded runs, both
+     * placements).
+     */
+    static volatile boolean vectorPackB = !"false".equals(System.getProperty("convnet4j.gemm.vectorPackB"));
+
+    /**
      * The {@code i}-th of {@code n} ranges in spread order: the odd ranges first, then the even ones (1, 3, 5, 0, 2,
      * 4), so that for {@code n >= 4} no two consecutive ones are neighbours. A permutation of {@code 0 .. n-1}.
      */
@@ -914,6 +948,16 @@ final class VectorGemm {
             }
         } else {
             // Stored B is k x n: each panel row is a contiguous run of a stored row.
+            if (vectorPackB && nr == NR) {
+                for (int p = 0; p < kc; p++) {
+                    int s = bOff + rowStart(bRows, ldb, pc + p) + col;
+                    int d = base + p * NR;
+                    FloatVector.fromArray(S, b, s).intoArray(dst, d);
+                    FloatVector.fromArray(S, b, s + VL).intoArray(dst, d + VL);
+                    FloatVector.fromArray(S, b, s + 2 * VL).intoArray(dst, d + 2 * VL);
+                }
+                return;
+            }
             for (int p = 0; p < kc; p++) {
                 int d = base + p * NR;
                 System.arraycopy(b, bOff + rowStart(bRows, ldb, pc + p) + col, dst, d, nr);

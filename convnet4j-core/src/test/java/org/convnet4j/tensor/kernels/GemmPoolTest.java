@@ -145,6 +145,92 @@ class GemmPoolTest {
         }
     }
 
+    /**
+     * The rows split over several KC slices (what {@link VectorGemm#rowsWhenFar} takes when the threads sit far apart,
+     * {@link VectorGemm#privateRowsDeep} always): each thread its own rows of C over every slice, the bits of one thread.
+     */
+    @Test
+    void privateRowsOverSeveralSlicesGiveTheBitsOfOneThread() {
+        int kc = VectorGemm.KC;
+        int nr = VectorGemm.NR;
+        int mr = VectorGemm.MR;
+        int[][] shapes = {{200, 3 * nr + 4, kc + 9}, {15 * mr + 5, 2 * nr + 9, 3 * kc - 1}, {9 * mr + 3, 40, 2 * kc}};
+        boolean before = VectorGemm.privateRowsDeep;
+        try {
+            assertTheBitsOfOneThread(new Random(47), shapes, "private rows, several slices",
+                    on -> VectorGemm.privateRowsDeep = on);
+        } finally {
+            VectorGemm.privateRowsDeep = before;
+        }
+    }
+
+    /** The placement probe measures a line's round trip between the caller and a worker (a worker awake answers). */
+    @Test
+    void lineRoundTripIsMeasuredWithAWorker() {
+        GemmPool.ensureCapacity(2);
+        long trip = 0;
+        // on a loaded machine the worker may wait milliseconds for a vCPU, or be preempted within a block
+        for (int attempt = 0; attempt < 20 && trip == 0; attempt++) {
+            trip = GemmPool.lineRoundTrip(50_000_000L);
+        }
+        assertTrue(trip > 0 && trip < 100_000, "round trip " + trip + " ns");
+    }
+
+    /**
+     * An untransposed B's full panels packed by vector copies ({@link VectorGemm#vectorPackB}) hold the same values in
+     * the same places as copied by {@code System.arraycopy}: the same bits at 1, 2 and 3 threads, on both loop orders,
+     * with a short last panel, several KC slices, alpha and beta, C inside a wider matrix, and B's rows given one by one
+     * ({@code sgemmRows}, rows at odd offsets).
+     */
+    @Test
+    void vectorPackingOfBGivesTheSameBits() {
+        int kc = VectorGemm.KC;
+        int nr = VectorGemm.NR;
+        int mr = VectorGemm.MR;
+        int[][] shapes = {{9 * mr + 3, 7 * nr + 7, 2 * kc + 9}, {200, 3 * nr + 4, kc}, {3 * mr, 2 * nr + 5, 300},
+            {9 * mr, 20, 40}};
+        boolean before = VectorGemm.vectorPackB;
+        Random random = new Random(43);
+        try {
+            for (int[] s : shapes) {
+                int m = s[0];
+                int n = s[1];
+                int k = s[2];
+                int ldc = n + 3;
+                float[] a = uniform(random, m * k);
+                float[] b = uniform(random, k * n + n);
+                float[] c0 = uniform(random, m * ldc);
+                // B's rows one by one, each starting one float further than a plain matrix would put it
+                int[] rows = new int[k];
+                for (int r = 0; r < k; r++) {
+                    rows[r] = r * n + (r & 1);
+                }
+                VectorGemm.vectorPackB = false;
+                float[] expected = c0.clone();
+                new VectorGemm(1, false).sgemm(false, false, m, n, k, 0.5f, a, 0, k, b, 0, n, 2f, expected, 0, ldc);
+                float[] expectedRows = c0.clone();
+                new VectorGemm(1, false).sgemmRows(false, false, m, n, k, 0.5f, a, 0, k, b, 0, rows, 2f, expectedRows,
+                        0, ldc, 1);
+                VectorGemm.vectorPackB = true;
+                for (int threads : new int[] {1, 2, 3}) {
+                    for (boolean fewRows : new boolean[] {false, true}) {
+                        float[] c = c0.clone();
+                        new VectorGemm(threads, fewRows).sgemm(false, false, m, n, k, 0.5f, a, 0, k, b, 0, n, 2f, c, 0,
+                                ldc);
+                        String shape = m + "x" + n + "x" + k + " threads " + threads + " few rows " + fewRows;
+                        assertArrayEquals(expected, c, shape);
+                        float[] cRows = c0.clone();
+                        new VectorGemm(threads, fewRows).sgemmRows(false, false, m, n, k, 0.5f, a, 0, k, b, 0, rows,
+                                2f, cRows, 0, ldc, threads);
+                        assertArrayEquals(expectedRows, cRows, shape + ", rows given");
+                    }
+                }
+            }
+        } finally {
+            VectorGemm.vectorPackB = before;
+        }
+    }
+
     /** {@code n} values drawn uniformly from [-0.5, 0.5). */
     private static float[] uniform(Random random, int n) {
         float[] v = new float[n];
