@@ -276,8 +276,15 @@ final class GemmPool {
      * the pool's first worker, in nanoseconds per trip; 0 when the worker did not answer a first trip within {@code
      * waitNanos} (a parked worker takes a wake-up; on a loaded machine it may not run for milliseconds) or a block
      * within {@code waitNanos} (one of the two preempted, or both on one vCPU), or when the pool is serving another call.
+     * One at a time: two probes would pass each other's numbers on the one line.
      */
     static long lineRoundTrip(long waitNanos) {
+        synchronized (BALL) {
+            return roundTrips(waitNanos);
+        }
+    }
+
+    private static long roundTrips(long waitNanos) {
         BALL.set(LINE_INTS, 0);
         long[] fastest = {0};
         forEach(2, 2, side -> {

@@ -164,7 +164,7 @@ class GemmPoolTest {
         }
     }
 
-    /** The placement probe measures a line's round trip between the caller and a worker (a worker awake answers). */
+    /** The placement probe gets every round trip of a line back from the worker (0 would mean no answer). */
     @Test
     void lineRoundTripIsMeasuredWithAWorker() {
         GemmPool.ensureCapacity(2);
@@ -173,7 +173,9 @@ class GemmPoolTest {
         for (int attempt = 0; attempt < 20 && trip == 0; attempt++) {
             trip = GemmPool.lineRoundTrip(50_000_000L);
         }
-        assertTrue(trip > 0 && trip < 100_000, "round trip " + trip + " ns");
+        // a positive figure means every trip of every block came back; how long one took depends on the load (a
+        // preempted side makes a block's trips milliseconds long), so no upper bound is asserted
+        assertTrue(trip > 0, "no answer from the worker in 20 probes");
     }
 
     /**
