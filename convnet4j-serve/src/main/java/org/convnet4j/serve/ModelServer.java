@@ -183,10 +183,12 @@ public final class ModelServer implements AutoCloseable {
          * back cost two thread wake-ups and the body's trip to another core (docs/SERVING.md, "Session of 2026-12-07
          * 12:10-13:30"). After such an answer the selector thread reads its other connections before that
          * connection's next request ({@code ServeEndPoint}, "Turns on the selector": without it one fast client held
-         * its selector for up to a quarter of a second). Off by default until its A/B on a quiet machine; {@code
-         * -Dconvnet4j.serve.fullBatchesOnSelectors=true} turns it on without a code change.
+         * its selector for up to a quarter of a second). On by default since the quiet A/B of 2026-12-07 16:47 (+0.09 /
+         * +0.10 of in-process throughput per CPU-second at 8 / 32 connections, p99 kept; docs/SERVING.md); {@code
+         * -Dconvnet4j.serve.fullBatchesOnSelectors=false} turns it off without a code change.
          */
-        public boolean fullBatchesOnSelectors = Boolean.getBoolean("convnet4j.serve.fullBatchesOnSelectors");
+        public boolean fullBatchesOnSelectors =
+                Boolean.parseBoolean(System.getProperty("convnet4j.serve.fullBatchesOnSelectors", "true"));
     }
 
     private record Served(String name, SavedModel saved, ImageClassifier classifier, Batcher batcher, Shape input,
