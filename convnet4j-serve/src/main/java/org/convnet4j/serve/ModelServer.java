@@ -258,7 +258,7 @@ public final class ModelServer implements AutoCloseable {
         this.warmedUp = CompletableFuture.allOf(models.values().stream().map(m -> m.batcher.warmedUp())
                 .toArray(CompletableFuture[]::new));
         metrics.lonePolls(() -> connector == null ? 0 : connector.caught(),
-                () -> connector == null ? 0 : connector.missed());
+                () -> connector == null ? 0 : connector.missed(), () -> connector == null ? 0 : connector.pollNanos());
         metrics.batchResumptions(() -> threads == null ? 0 : threads.resumedAfterBatches(),
                 () -> threads == null ? 0 : threads.resumedWithNothing());
         if (options.fullBatchesOnSelectors) {

@@ -251,6 +251,10 @@ class LoneConnectionPollTest {
             assertTrue(c.missed() >= 3, counts);
             assertTrue(c.caught() + c.missed() <= 10, counts);
             assertTrue(c.skipped() >= 30, counts);
+            // a poll that ran out spun its whole 2 ms, and its time is counted as the poll's CPU
+            assertTrue(c.pollNanos() >= c.missed() * 2_000_000L, counts + ", polled " + c.pollNanos() + " ns");
+            String metrics = ModelServerTest.get(server, "/metrics").body();
+            assertTrue(metrics.contains("convnet4j_lone_connection_poll_seconds_total "), metrics);
         }
     }
 }
