@@ -6,7 +6,8 @@
 // workload twice: W1's two-thread SGEMM at n = N (20 calls: best and median GFLOPS), or a W6 step ("w6"), or ten W4 b1
 // calls ("w4"), with the pool's shared task counter and with its fixed split, alternated (-Dab=false: the shared
 // counter in both; -Dswitch=Class.field alternates another static boolean, labelled switch-off / switch-on;
-// -Dswitch=Class.a,Class.b,... runs all off, then each alone, labelled switch-off / on-a / on-b ...). For W1
+// -Dswitch=Class.a,Class.b,... runs all off, then each alone, labelled switch-off / on-a / on-b ...; Class.a+Class.b
+// turns both on together, labelled on-a+b). For W1
 // also "private-halves": the same product with nothing shared between the two threads (each multiplies A by its own
 // half of B's columns with the one-thread kernels). With -Dconvnet4j.pool.span=true a workload line also gives the
 // thread CPU of the kernels' tasks, which counts neither spinning nor waiting. On a loaded machine the two threads of
@@ -49,15 +50,22 @@ public class PlacementProbe {
         Kernels k = KernelProvider.get();
         // the static booleans the parts of a round alternate (-Dswitch=Class.field[,Class.field...]; the pool's fixed
         // split by default): all off, then each one on alone, in an order that turns by one every round
+        // (an entry Class.a+Class.b turns several on together, labelled on-a+b)
         String[] switchNames = System.getProperty("switch", "org.convnet4j.tensor.kernels.GemmPool.fixedSplit").split(",");
-        Field[] switches = new Field[switchNames.length];
+        Field[][] switches = new Field[switchNames.length][];
         String[] onLabels = new String[switchNames.length];
         for (int i = 0; i < switches.length; i++) {
-            String name = switchNames[i].trim();
-            switches[i] = Class.forName(name.substring(0, name.lastIndexOf('.')))
-                    .getDeclaredField(name.substring(name.lastIndexOf('.') + 1));
-            switches[i].setAccessible(true);
-            onLabels[i] = switches.length > 1 ? "on-" + switches[i].getName() : "switch-on";
+            String[] together = switchNames[i].trim().split("\\+");
+            switches[i] = new Field[together.length];
+            StringBuilder label = new StringBuilder("on-");
+            for (int j = 0; j < together.length; j++) {
+                String name = together[j].trim();
+                switches[i][j] = Class.forName(name.substring(0, name.lastIndexOf('.')))
+                        .getDeclaredField(name.substring(name.lastIndexOf('.') + 1));
+                switches[i][j].setAccessible(true);
+                label.append(j > 0 ? "+" : "").append(switches[i][j].getName());
+            }
+            onLabels[i] = switches.length > 1 ? label.toString() : "switch-on";
         }
         boolean pool = switchNames.length == 1 && switchNames[0].endsWith("GemmPool.fixedSplit");
         String offLabel = pool ? "shared-counter" : "switch-off";
@@ -117,7 +125,14 @@ public class PlacementProbe {
                 // 0: every switch off; i > 0: switch i - 1 on alone
                 int variant = AB ? (r + part) % parts : 0;
                 for (int i = 0; i < switches.length; i++) {
-                    switches[i].setBoolean(null, variant == i + 1);
+                    for (Field f : switches[i]) {
+                        f.setBoolean(null, false);
+                    }
+                }
+                if (variant > 0) {
+                    for (Field f : switches[variant - 1]) {
+                        f.setBoolean(null, true);
+                    }
                 }
                 String label = variant == 0 ? offLabel : onLabels[variant - 1];
                 if (workload != null) {
@@ -152,8 +167,10 @@ public class PlacementProbe {
                         flop / s[0] / 1e9, flop / s[s.length / 2] / 1e9, taskCpu > 0
                                 ? String.format(Locale.ROOT, " per-CPU %.0f", 2 * flop * s.length / taskCpu / 1e9) : ""));
             }
-            for (Field f : switches) {
-                f.setBoolean(null, false);
+            for (Field[] fs : switches) {
+                for (Field f : fs) {
+                    f.setBoolean(null, false);
+                }
             }
             if (workload == null) {
                 // the same product with nothing shared: each thread multiplies A by its own half of B's columns with

@@ -62,37 +62,42 @@ def read(path):
         r[1] += float(best) if best and re.match(r"^[\d.]+$", best) else float("nan")
     return rows, totals[-1]
 
-PASSES = "--passes" in sys.argv
-args = [a for a in sys.argv[1:] if a != "--passes"]
-if PASSES:
-    ours, ot = read_training(args[0])
-    torch, tt = read_training(args[1])
+def main():
+    PASSES = "--passes" in sys.argv
+    args = [a for a in sys.argv[1:] if a != "--passes"]
+    if PASSES:
+        ours, ot = read_training(args[0])
+        torch, tt = read_training(args[1])
+        print("# ours:", ot)
+        print("# torch:", tt)
+        print(f"{'kind':38s} {'pass':9s} {'ours ms':>8s} {'(data':>8s} {'weights)':>8s} {'torch ms':>9s} {'ours-torch':>10s} {'ratio':>6s}")
+        keys = sorted({k for k in ours} | {k for k in torch}, key=lambda k: (k[0], k[1]))
+        merged = collections.OrderedDict()
+        for k, p in keys:
+            q = "backward" if p.startswith("backward") else p
+            m = merged.setdefault((k, q), [0.0, 0.0, 0.0, 0.0])
+            o = ours.get((k, p), [0.0])[0]
+            m[0] += o
+            m[1] += o if p == "backward data" else 0.0
+            m[2] += o if p == "backward weights" else 0.0
+            m[3] += torch.get((k, p), [0.0])[0]
+        so, st = sum(m[0] for m in merged.values()), sum(m[3] for m in merged.values())
+        for (k, q), (o, dd, dw, t) in sorted(merged.items(), key=lambda kv: -(kv[1][0] - kv[1][3])):
+            split = f"{dd:8.1f} {dw:8.1f}" if dd or dw else f"{'':8s} {'':8s}"
+            print(f"{k:38s} {q:9s} {o:8.1f} {split} {t:9.1f} {o - t:+10.1f} {(o / t if t else float('nan')):6.2f}")
+        print(f"{'total':38s} {'':9s} {so:8.1f} {'':8s} {'':8s} {st:9.1f} {so - st:+10.1f} {so / st:6.2f}")
+        return
+    ours, ot = read(args[0])
+    torch, tt = read(args[1])
     print("# ours:", ot)
     print("# torch:", tt)
-    print(f"{'kind':38s} {'pass':9s} {'ours ms':>8s} {'(data':>8s} {'weights)':>8s} {'torch ms':>9s} {'ours-torch':>10s} {'ratio':>6s}")
-    keys = sorted({k for k in ours} | {k for k in torch}, key=lambda k: (k[0], k[1]))
-    merged = collections.OrderedDict()
-    for k, p in keys:
-        q = "backward" if p.startswith("backward") else p
-        m = merged.setdefault((k, q), [0.0, 0.0, 0.0, 0.0])
-        o = ours.get((k, p), [0.0])[0]
-        m[0] += o
-        m[1] += o if p == "backward data" else 0.0
-        m[2] += o if p == "backward weights" else 0.0
-        m[3] += torch.get((k, p), [0.0])[0]
-    so, st = sum(m[0] for m in merged.values()), sum(m[3] for m in merged.values())
-    for (k, q), (o, dd, dw, t) in sorted(merged.items(), key=lambda kv: -(kv[1][0] - kv[1][3])):
-        split = f"{dd:8.1f} {dw:8.1f}" if dd or dw else f"{'':8s} {'':8s}"
-        print(f"{k:38s} {q:9s} {o:8.1f} {split} {t:9.1f} {o - t:+10.1f} {(o / t if t else float('nan')):6.2f}")
-    print(f"{'total':38s} {'':9s} {so:8.1f} {'':8s} {'':8s} {st:9.1f} {so - st:+10.1f} {so / st:6.2f}")
-    sys.exit(0)
-ours, ot = read(args[0])
-torch, tt = read(args[1])
-print("# ours:", ot)
-print("# torch:", tt)
-so, st = sum(r[0] for r in ours.values()), sum(r[0] for r in torch.values())
-print(f"{'kind':24s} {'ours ms':>8s} {'share':>6s} {'torch ms':>9s} {'share':>6s} {'ours/torch':>10s}")
-for k in sorted(set(ours) | set(torch), key=lambda k: -(ours.get(k, [0])[0])):
-    o, t = ours.get(k, [0.0])[0], torch.get(k, [0.0])[0]
-    print(f"{k:24s} {o:8.2f} {100 * o / so:5.1f}% {t:9.2f} {100 * t / st:5.1f}% {(o / t if t else float('nan')):10.2f}")
-print(f"{'total':24s} {so:8.2f} {'':6s} {st:9.2f} {'':6s} {so / st:10.2f}")
+    so, st = sum(r[0] for r in ours.values()), sum(r[0] for r in torch.values())
+    print(f"{'kind':24s} {'ours ms':>8s} {'share':>6s} {'torch ms':>9s} {'share':>6s} {'ours/torch':>10s}")
+    for k in sorted(set(ours) | set(torch), key=lambda k: -(ours.get(k, [0])[0])):
+        o, t = ours.get(k, [0.0])[0], torch.get(k, [0.0])[0]
+        print(f"{k:24s} {o:8.2f} {100 * o / so:5.1f}% {t:9.2f} {100 * t / st:5.1f}% {(o / t if t else float('nan')):10.2f}")
+    print(f"{'total':24s} {so:8.2f} {'':6s} {st:9.2f} {'':6s} {so / st:10.2f}")
+
+
+if __name__ == "__main__":
+    main()

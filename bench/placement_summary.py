@@ -21,13 +21,13 @@ for line in open(sys.argv[1]):
     # every variant the line names (shared-counter, fixed-split, switch-off, switch-on, on-FIELD, private-halves)
     variants = sorted(set(re.findall(r"W1 n=\d+ (\S+) GFLOPS", line)) | set(re.findall(r" \w+ (\S+) wall ", line)))
     for v in variants:
-        ms = re.findall(r"\w+ %s wall ([\d.]+) ms CPU ([\d.]+) ms(?: task CPU ([\d.]+) ms)?" % v, line)
+        ms = re.findall(r"\w+ %s wall ([\d.]+) ms CPU ([\d.]+) ms(?: task CPU ([\d.]+) ms)?" % re.escape(v), line)
         if ms:
             r[v + "_wall"] = sum(float(m[0]) for m in ms) / len(ms)
             r[v + "_cpu"] = sum(float(m[1]) for m in ms) / len(ms)
             if ms[0][2]:
                 r[v + "_taskcpu"] = sum(float(m[2]) for m in ms) / len(ms)
-        m = re.search(r"W1 n=\d+ %s GFLOPS best ([\d.]+) median ([\d.]+)(?: per-CPU ([\d.]+))?;" % v, line)
+        m = re.search(r"W1 n=\d+ %s GFLOPS best ([\d.]+) median ([\d.]+)(?: per-CPU ([\d.]+))?;" % re.escape(v), line)
         if m:
             r[v + "_best"], r[v + "_med"] = float(m.group(1)), float(m.group(2))
             if m.group(3):

@@ -52,8 +52,11 @@ curl -s http://127.0.0.1:$PORT/metrics | awk '/^convnet4j_batch_size_sum/ { s = 
   END { if (c > 0) printf "  mean batch %.2f\n", s / c; if (p != "") print "  since start:" p }'
 # the counters of the measured window alone: batches per worker, handovers between workers, second reads, connections
 # resumed after a batch's answers by what their read found (the next request, or nothing: then the selector waits)
-curl -s http://127.0.0.1:$PORT/metrics | awk 'NR == FNR { if (/^convnet4j_(worker_(batches|handovers|layout_batches)|second_reads|batch_resumptions|full_batches_on_selectors)_total/) v[$1] = $2; next }
-  /^convnet4j_(worker_(batches|handovers|layout_batches)|second_reads|batch_resumptions|full_batches_on_selectors)_total/ { p = p " " $1 "=" $2 - v[$1] } END { if (p != "") print "  in the window:" p }' "$OUT/m0" -
+# (and the lone-connection polls: those that caught or ran out, and their time, which is CPU: a poll spins)
+curl -s http://127.0.0.1:$PORT/metrics | awk -v r="$R" -v s="$SECS" 'NR == FNR { if (/^convnet4j_(worker_(batches|handovers|layout_batches)|second_reads|batch_resumptions|full_batches_on_selectors|lone_connection_polls|lone_connection_poll_seconds)_total/) v[$1] = $2; next }
+  /^convnet4j_(worker_(batches|handovers|layout_batches)|second_reads|batch_resumptions|full_batches_on_selectors|lone_connection_polls)_total/ { p = p " " $1 "=" $2 - v[$1] }
+  /^convnet4j_lone_connection_poll_seconds_total/ { poll = sprintf("  lone-connection polls: %.2f us per request (spinning: CPU)", 1e6 * ($2 - v[$1]) / (r * s)) }
+  END { if (p != "") print "  in the window:" p; if (poll != "") print poll }' "$OUT/m0" -
 awk -v r="$R" -v s="$SECS" 'NR == FNR { v[$2] = $3; n[$2] = $4; next } { k = $1; gsub(/[0-9-]+$/, "", k); sv[k] += $3 - v[$2]; sn[k] += $4 - n[$2] }
   END { for (k in sv) if (sv[k] + sn[k] > 0) printf "    context switches per request, %-16s %.2f voluntary, %.2f involuntary\n", k, sv[k] / (r * s), sn[k] / (r * s) }' \
   "$OUT/t0" "$OUT/t1" | sort -k6 -nr | head -6

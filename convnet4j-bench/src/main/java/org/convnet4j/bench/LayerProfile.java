@@ -173,14 +173,14 @@ public final class LayerProfile {
         spanRows.entrySet().stream()
                 .sorted((a, b) -> Double.compare(threads * wallNanos(b.getKey(), reps) - b.getValue()[0],
                         threads * wallNanos(a.getKey(), reps) - a.getValue()[0]))
-                .limit(40).forEach(e -> {
+                .limit(ROWS > 0 ? ROWS : Long.MAX_VALUE).forEach(e -> {
                     double[] r = e.getValue();
                     double wall = wallNanos(e.getKey(), reps);
                     System.out.printf("%8.3f %8.3f %8.3f %8.3f %8.3f %8.3f %6.3f %6d %7.1f %s%n", r[0] / 1e6 / reps,
                             r[1] / 1e6 / reps, r[3] / 1e6 / reps, (threads * r[1] - r[0]) / 1e6 / reps,
                             wall / 1e6 / reps, (threads * wall - r[0]) / 1e6 / reps,
                             r[0] / (threads * r[1]), (int) (r[4] / reps), r[2] / reps,
-                            e.getKey().length() > 120 ? e.getKey().substring(0, 120) : e.getKey());
+                            e.getKey().length() > 150 ? e.getKey().substring(0, 150) : e.getKey());
                 });
     }
 
@@ -326,34 +326,66 @@ public final class LayerProfile {
             labels[i] = i % model.outputShape().dim(0);
         }
         int steps = Math.max(1, reps);
+        int placementBlocks = Integer.getInteger("convnet4j.profile.placement", 0);
         for (int warm = 0; warm < 2; warm++) {
-            recording = warm == 1;
-            long t0 = now();
-            for (int step = 0; step < steps; step++) {
-                pass();
-                spanStart();
-                long s0 = now();
-                sgd.zeroGrad();
-                record("optimizer zeroGrad", now() - s0, 0);
-                spanEnd("optimizer zeroGrad");
-                Tensor out = run(model, List.of(x), true);
-                spanStart();
-                long l0 = now();
-                Tensor g = loss.compute(out, labels).gradient();
-                record("loss", now() - l0, 0);
-                spanEnd("loss");
-                trainBackward(model, g);
-                spanStart();
-                long u0 = now();
-                sgd.step();
-                record("optimizer step", now() - u0, 0);
-                spanEnd("optimizer step");
+            recording = warm == 1 && placementBlocks == 0;
+            trainSteps(model, x, steps, sgd, loss, labels);
+        }
+        // as inference's placement mode: blocks of steps, each after a reading of where the host put the two vCPUs;
+        // -Dconvnet4j.profile.blocks=alternate: every second block with the parallel calls cut in blocks per thread
+        // (what StepBuffers.sampleBlocks does in a real step), labelled "split blocks" / "split shared"
+        boolean alternate = "alternate".equals(System.getProperty("convnet4j.profile.blocks"));
+        for (int b = 0; b < placementBlocks; b++) {
+            double[] trips = PairProbe.pingPongTrips(60, 1000);
+            rows.clear();
+            fastest.clear();
+            recording = true;
+            boolean inBlocks = alternate && b % 2 == 1;
+            boolean before = org.convnet4j.tensor.kernels.KernelProvider.splitInBlocksOnThisThread(inBlocks);
+            trainSteps(model, x, steps, sgd, loss, labels);
+            org.convnet4j.tensor.kernels.KernelProvider.splitInBlocksOnThisThread(before);
+            recording = false;
+            System.out.printf(java.util.Locale.ROOT, "## block %d, line round trip ns min %.0f p10 %.0f, %s, load %s%s%n",
+                    b + 1, trips[0], trips[6], java.time.LocalTime.now().withNano(0), loadAverage(),
+                    alternate ? inBlocks ? ", split blocks" : ", split shared" : "");
+            print(model.name() + " training step", x.dim(0), lastSeconds, steps);
+            if (SPAN) { // each row's thread CPU (work): what a far placement's misses cost, whatever else runs
+                printSpan(model.name() + " training step", x.dim(0), steps);
+                spanRows.clear();
             }
-            if (recording) {
-                print(model.name() + " training step", x.dim(0), (now() - t0) / 1e9 / steps, steps);
-                if (SPAN) {
-                    printSpan(model.name() + " training step", x.dim(0), steps);
-                }
+        }
+    }
+
+    private double lastSeconds; // per step, of the last trainSteps call
+
+    /** {@code steps} timed training steps; prints their table when recording (outside placement blocks). */
+    private void trainSteps(Model model, Tensor x, int steps, Sgd sgd, SoftmaxCrossEntropy loss, int[] labels) {
+        long t0 = now();
+        for (int step = 0; step < steps; step++) {
+            pass();
+            spanStart();
+            long s0 = now();
+            sgd.zeroGrad();
+            record("optimizer zeroGrad", now() - s0, 0);
+            spanEnd("optimizer zeroGrad");
+            Tensor out = run(model, List.of(x), true);
+            spanStart();
+            long l0 = now();
+            Tensor g = loss.compute(out, labels).gradient();
+            record("loss", now() - l0, 0);
+            spanEnd("loss");
+            trainBackward(model, g);
+            spanStart();
+            long u0 = now();
+            sgd.step();
+            record("optimizer step", now() - u0, 0);
+            spanEnd("optimizer step");
+        }
+        lastSeconds = (now() - t0) / 1e9 / steps;
+        if (recording && Integer.getInteger("convnet4j.profile.placement", 0) == 0) {
+            print(model.name() + " training step", x.dim(0), lastSeconds, steps);
+            if (SPAN) {
+                printSpan(model.name() + " training step", x.dim(0), steps);
             }
         }
     }

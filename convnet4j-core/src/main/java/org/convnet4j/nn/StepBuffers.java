@@ -4,6 +4,7 @@ import java.util.Arrays;
 import java.util.concurrent.atomic.AtomicLong;
 import org.convnet4j.tensor.Shape;
 import org.convnet4j.tensor.Tensor;
+import org.convnet4j.tensor.kernels.KernelProvider;
 
 /**
  * Reuse of layer outputs and gradients from one training step to the next. A training step allocates every
@@ -86,13 +87,31 @@ public final class StepBuffers {
         } else if (!memoryPlan) {
             plan[0] = null;
         }
+        boolean blocks = sampleBlocks;
+        boolean blocksBefore = blocks && KernelProvider.splitInBlocksOnThisThread(true);
         try {
             body.run();
         } finally {
             current[0] = before;
             plan[0] = planBefore;
+            if (blocks) {
+                KernelProvider.splitInBlocksOnThisThread(blocksBefore);
+            }
         }
     }
+
+    /**
+     * Switch for A/B runs ({@code FlagAB}, {@code PlacementProbe}; on, {@code -Dconvnet4j.step.sampleBlocks=false} off):
+     * inside a step, every parallel call of the stepping thread cuts its tasks into one block per thread
+     * ({@link KernelProvider#splitInBlocksOnThisThread}) instead of a shared counter. A
+     * training step's calls mostly number their tasks in memory order, samples first (convolution tiles, Winograd's
+     * blocks of tile rows, the weight gradients' batch chunks, the element-wise passes' chunks), so each thread then
+     * keeps the same samples layer after layer and reads mostly what it wrote itself (batch norm's channel split still
+     * crosses). Which thread runs a task never changes a result: the same bits. When the host puts the two vCPUs of the
+     * AMD guest far apart, W6's kernels then use ~5% less CPU (the far placement's extra cost), near the same
+     * (docs/PERFORMANCE.md, session 24).
+     */
+    static volatile boolean sampleBlocks = !"false".equals(System.getProperty("convnet4j.step.sampleBlocks"));
 
     /** Whether the current thread is inside {@link #step}. */
     static boolean inStep() {

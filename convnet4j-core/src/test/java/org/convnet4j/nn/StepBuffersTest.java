@@ -110,6 +110,28 @@ class StepBuffersTest {
     }
 
     /**
+     * Steps whose parallel calls cut their tasks in blocks ({@code StepBuffers.sampleBlocks}) give the bits of steps
+     * handing tasks out from the shared counter: bottleneck residual blocks (batch norm, joins, max pool) with the
+     * memory plan, with parallel calls made in both (the kernels' threads, when the machine has two or more cores).
+     */
+    @Test
+    void sampleBlocksGiveTheBitsOfTheSharedCounter() {
+        boolean was = StepBuffers.sampleBlocks;
+        try {
+            StepBuffers.sampleBlocks = false;
+            List<float[]> shared = train(zoo("resnet50"), Mode.PLAN, 3, Shape.of(3, 32, 32));
+            StepBuffers.sampleBlocks = true;
+            long handOffs = org.convnet4j.tensor.kernels.KernelProvider.handOffs();
+            List<float[]> blocks = train(zoo("resnet50"), Mode.PLAN, 3, Shape.of(3, 32, 32));
+            assertTrue(org.convnet4j.tensor.kernels.KernelProvider.get().threads() < 2
+                    || org.convnet4j.tensor.kernels.KernelProvider.handOffs() > handOffs, "parallel calls were made");
+            assertSameBits(shared, blocks, "resnet50");
+        } finally {
+            StepBuffers.sampleBlocks = was;
+        }
+    }
+
+    /**
      * A graph made to trip the plan: an Add of three inputs (only the first may take the sum), an Add fed twice by
      * one node, a ReLU output read by two nodes (not overwritable), an Add whose output is also the graph's output
      * gradient path to a second reader, batch norm after a convolution read by two nodes.

@@ -50,6 +50,8 @@ final class LoneConnectionConnector extends ServerConnector {
     private final LongAdder blocking = new LongAdder();
     private final LongAdder skipped = new LongAdder();
     private final LongAdder sleptAfterCatch = new LongAdder();
+    /** Nanoseconds the selector threads spent polling, caught or not: CPU the poll costs (it never sleeps). */
+    private final LongAdder pollNanos = new LongAdder();
     /** Selector threads inside a poll right now. */
     private final AtomicInteger polling = new AtomicInteger();
     /** How long a started request head may stop arriving (0: as long as the connector's idle timeout). */
@@ -100,6 +102,15 @@ final class LoneConnectionConnector extends ServerConnector {
     /** Polls that ran their whole time without finding anything (the thread then slept as before). */
     long missed() {
         return missed.sum();
+    }
+
+    /**
+     * Time spent polling so far, in nanoseconds: a poll spins on its core until it catches the request or runs out,
+     * so this is the CPU the poll costs (with one client sending requests one at a time, about the client's time to
+     * turn round per request). It is counted as the server's CPU by any measure per CPU-second.
+     */
+    long pollNanos() {
+        return pollNanos.sum();
     }
 
     /** Answers after which no poll ran because earlier polls had run out (see {@code PollingSelector.poll}). */
@@ -224,7 +235,8 @@ final class LoneConnectionConnector extends ServerConnector {
          * catches a request starts over, so the CPU spent on polls that find nothing stays small.
          */
         private int poll(Selector selector) throws IOException {
-            long deadline = System.nanoTime() + spinNanos;
+            long start = System.nanoTime();
+            long deadline = start + spinNanos;
             polling.incrementAndGet();
             try {
                 do {
@@ -237,6 +249,7 @@ final class LoneConnectionConnector extends ServerConnector {
                     Thread.onSpinWait();
                 } while (System.nanoTime() - deadline < 0);
             } finally {
+                pollNanos.add(System.nanoTime() - start);
                 polling.decrementAndGet();
             }
             missed.increment();

@@ -152,10 +152,12 @@ public final class ModelServer implements AutoCloseable {
          * kept alive by a small HTTP/1.1 reader of this server's own, without Jetty's per-request machinery, as
          * long as they are plain v2 requests of a served model that arrive whole; the first request that is anything
          * else (another path, a chunked or partly arrived body, an {@code Expect} header, ...) hands the connection,
-         * with that request's bytes, to Jetty for good. Off by default until its A/B on a quiet machine
-         * (docs/SERVING.md); {@code -Dconvnet4j.serve.lean=true} turns it on without a code change.
+         * with that request's bytes, to Jetty for good. On by default since 2026-12-07 (with
+         * {@link #fullBatchesOnSelectors}: +0.02 / +0.04 of in-process throughput per CPU-second at 8 / 32
+         * connections in the lead's quiet runs, and more one-sample requests per second at 8 connections, loaded;
+         * docs/SERVING.md); {@code -Dconvnet4j.serve.lean=false} turns it off without a code change.
          */
-        public boolean leanConnections = Boolean.getBoolean("convnet4j.serve.lean");
+        public boolean leanConnections = Boolean.parseBoolean(System.getProperty("convnet4j.serve.lean", "true"));
         /**
          * After a batch's answers, a resumed connection whose next request has not come yet reads once more when the
          * batch's other connections have been read, before it waits on the selector (see
@@ -183,10 +185,12 @@ public final class ModelServer implements AutoCloseable {
          * back cost two thread wake-ups and the body's trip to another core (docs/SERVING.md, "Session of 2026-12-07
          * 12:10-13:30"). After such an answer the selector thread reads its other connections before that
          * connection's next request ({@code ServeEndPoint}, "Turns on the selector": without it one fast client held
-         * its selector for up to a quarter of a second). Off by default until its A/B on a quiet machine; {@code
-         * -Dconvnet4j.serve.fullBatchesOnSelectors=true} turns it on without a code change.
+         * its selector for up to a quarter of a second). On by default since the quiet A/B of 2026-12-07 16:47 (+0.09 /
+         * +0.10 of in-process throughput per CPU-second at 8 / 32 connections, p99 kept; docs/SERVING.md); {@code
+         * -Dconvnet4j.serve.fullBatchesOnSelectors=false} turns it off without a code change.
          */
-        public boolean fullBatchesOnSelectors = Boolean.getBoolean("convnet4j.serve.fullBatchesOnSelectors");
+        public boolean fullBatchesOnSelectors =
+                Boolean.parseBoolean(System.getProperty("convnet4j.serve.fullBatchesOnSelectors", "true"));
     }
 
     private record Served(String name, SavedModel saved, ImageClassifier classifier, Batcher batcher, Shape input,
@@ -256,7 +260,7 @@ public final class ModelServer implements AutoCloseable {
         this.warmedUp = CompletableFuture.allOf(models.values().stream().map(m -> m.batcher.warmedUp())
                 .toArray(CompletableFuture[]::new));
         metrics.lonePolls(() -> connector == null ? 0 : connector.caught(),
-                () -> connector == null ? 0 : connector.missed());
+                () -> connector == null ? 0 : connector.missed(), () -> connector == null ? 0 : connector.pollNanos());
         metrics.batchResumptions(() -> threads == null ? 0 : threads.resumedAfterBatches(),
                 () -> threads == null ? 0 : threads.resumedWithNothing());
         if (options.fullBatchesOnSelectors) {

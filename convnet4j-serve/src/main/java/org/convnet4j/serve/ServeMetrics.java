@@ -62,6 +62,7 @@ public final class ServeMetrics {
     private final AtomicLong decodeWaited = new AtomicLong();
     private volatile java.util.function.LongSupplier polledCaught;
     private volatile java.util.function.LongSupplier polledMissed;
+    private volatile java.util.function.LongSupplier polledNanos;
     private volatile java.util.function.LongSupplier secondReadFound;
     private volatile java.util.function.LongSupplier secondReadNothing;
     private volatile java.util.function.LongSupplier resumedAfterBatches;
@@ -84,11 +85,13 @@ public final class ServeMetrics {
     /**
      * Where the counters of the selector's polls after answering a lone connection are read (see
      * {@code ModelServer.Options.loneSpinMicros}): polls that caught the connection's next request and polls that
-     * ran out; null: no such counter.
+     * ran out, and the nanoseconds spent polling (the poll's CPU); null: no such counter.
      */
-    public void lonePolls(java.util.function.LongSupplier caught, java.util.function.LongSupplier missed) {
+    public void lonePolls(java.util.function.LongSupplier caught, java.util.function.LongSupplier missed,
+                          java.util.function.LongSupplier nanos) {
         this.polledCaught = caught;
         this.polledMissed = missed;
+        this.polledNanos = nanos;
     }
 
     /**
@@ -238,6 +241,13 @@ public final class ServeMetrics {
             b.append("# TYPE convnet4j_lone_connection_polls_total counter\n");
             b.append("convnet4j_lone_connection_polls_total{result=\"caught\"} ").append(caught.getAsLong()).append('\n');
             b.append("convnet4j_lone_connection_polls_total{result=\"missed\"} ").append(missed.getAsLong()).append('\n');
+            java.util.function.LongSupplier nanos = polledNanos;
+            if (nanos != null) {
+                b.append("# HELP convnet4j_lone_connection_poll_seconds_total Time the selector threads spent in those"
+                        + " polls (they spin: this is the polls' CPU).\n");
+                b.append("# TYPE convnet4j_lone_connection_poll_seconds_total counter\n");
+                b.append("convnet4j_lone_connection_poll_seconds_total ").append(nanos.getAsLong() / 1e9).append('\n');
+            }
         }
         java.util.function.LongSupplier resumed = resumedAfterBatches;
         java.util.function.LongSupplier empty = resumedWithNothing;

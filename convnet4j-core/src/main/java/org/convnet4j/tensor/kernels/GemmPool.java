@@ -206,8 +206,23 @@ final class GemmPool {
         return Thread.currentThread() instanceof Worker;
     }
 
-    /** Per thread: the most threads a parallel call made on it may use; 0 means no cap of its own. */
-    private static final ThreadLocal<int[]> CAP = ThreadLocal.withInitial(() -> new int[1]);
+    /**
+     * Per thread: the most threads a parallel call made on it may use (0 means no cap of its own), and whether its
+     * calls cut their tasks in blocks as the {@link #fixedSplit fixed split} does (1) or not (0).
+     */
+    private static final ThreadLocal<int[]> CAP = ThreadLocal.withInitial(() -> new int[2]);
+
+    /**
+     * Whether parallel calls made on the current thread cut their tasks into one block per thread, the caller's the
+     * first, as the {@link #fixedSplit fixed split} cuts every call's; returns the previous setting. See
+     * {@link KernelProvider#splitInBlocksOnThisThread(boolean)}.
+     */
+    static boolean blocksOnThisThread(boolean inBlocks) {
+        int[] cap = CAP.get();
+        boolean before = cap[1] != 0;
+        cap[1] = inBlocks ? 1 : 0;
+        return before;
+    }
 
     /**
      * Caps the threads (the caller included) that parallel calls made on the current thread use; 0 lifts the cap.
@@ -287,7 +302,8 @@ final class GemmPool {
         owner = Thread.currentThread();
         try {
             handOffs++; // only the BUSY holder writes it
-            Job job = new Job(body, tasks, Thread.currentThread(), inBlocks || fixedSplit ? helpers + 1 : 0);
+            boolean blocks = inBlocks || fixedSplit || CAP.get()[1] != 0;
+            Job job = new Job(body, tasks, Thread.currentThread(), blocks ? helpers + 1 : 0);
             long c0 = job.taskCpu != null ? threadCpu() : 0;
             for (int i = 0; i < helpers; i++) {
                 ws[i].post(job);

@@ -105,6 +105,18 @@ public final class KernelProvider {
         return GemmPool.capThisThread(threads);
     }
 
+    /**
+     * Whether parallel kernel calls made on the calling thread cut their tasks into one contiguous block per thread,
+     * the calling thread's the first (a late thread's tasks are still taken by the others), instead of handing them out
+     * one by one from a shared counter: where consecutive tasks are neighbouring parts of an array, each thread then
+     * writes the same part of every such call and reads, in the next, mostly what it wrote itself. Other threads are not
+     * affected, and results do not change (kernels never let them depend on which thread runs a task), only the speed.
+     * Returns the previous setting, so a caller can restore it.
+     */
+    public static boolean splitInBlocksOnThisThread(boolean inBlocks) {
+        return GemmPool.blocksOnThisThread(inBlocks);
+    }
+
     /** True for the plain-Java kernels ({@link #scalar()}, or the fallback chosen without the Vector API). */
     public static boolean isScalar(Kernels kernels) {
         return kernels instanceof ScalarKernels;

@@ -2,6 +2,7 @@ package org.convnet4j.tensor.kernels;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -230,10 +231,12 @@ class GemmPoolTest {
         Kernels two = KernelProvider.vector(2);
         boolean before = GemmPool.fixedSplit;
         try {
-            for (int round = 0; round < 100; round++) {
+            for (int round = 0; round < 150; round++) {
                 int tasks = 2 + round % 11;
-                boolean perCall = round % 2 == 1;
-                GemmPool.fixedSplit = !perCall;
+                // every call (the global switch), this call (parallelForInBlocks), this thread's calls
+                boolean perCall = round % 3 == 1;
+                boolean perThread = round % 3 == 2;
+                GemmPool.fixedSplit = round % 3 == 0;
                 java.util.List<java.util.Map.Entry<Thread, Integer>> ran =
                         java.util.Collections.synchronizedList(new java.util.ArrayList<>());
                 java.util.function.IntConsumer body = t -> {
@@ -245,6 +248,13 @@ class GemmPoolTest {
                 };
                 if (perCall) {
                     two.parallelForInBlocks(tasks, body);
+                } else if (perThread) {
+                    assertFalse(KernelProvider.splitInBlocksOnThisThread(true), "off unless set");
+                    try {
+                        GemmPool.forEach(2, tasks, body);
+                    } finally {
+                        assertTrue(KernelProvider.splitInBlocksOnThisThread(false), "returns the setting it replaces");
+                    }
                 } else {
                     GemmPool.forEach(2, tasks, body);
                 }
