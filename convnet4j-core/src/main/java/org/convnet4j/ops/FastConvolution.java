@@ -439,9 +439,14 @@ final class FastConvolution {
         boolean parallel = taskParallel(k, parts, tiling.macs(d));
         boolean threadedGemm = !parallel && k.threads() > 1;
         boolean byTaps = DirectWeightGradient.applies(k, d); // partials of dW^T
+        boolean byRowDots = PointwiseWeightGradient.applies(k, d);
         run(k, parallel, parts, part -> {
             int b0 = (int) ((long) d.n() * part / parts);
             int b1 = (int) ((long) d.n() * (part + 1) / parts);
+            if (byRowDots) {
+                PointwiseWeightGradient.chunk(k, threadedGemm, d, xd, dyd, partial, part * size, b0, b1);
+                return;
+            }
             boolean first = true;
             for (Tile tile : tiling.within(b0, b1)) {
                 if (byTaps) {

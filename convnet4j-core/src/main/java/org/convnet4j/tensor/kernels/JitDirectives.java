@@ -36,7 +36,8 @@ final class JitDirectives {
     private static final String DIRECTIVE = "[{ match: [\"org/convnet4j/tensor/kernels/VectorGemm.microKernel*\","
             + " \"org/convnet4j/tensor/kernels/VectorDirectProducts.tile*\","
             + " \"org/convnet4j/tensor/kernels/VectorDirectPixels.tile*\","
-            + " \"org/convnet4j/tensor/kernels/VectorWinograd.*\"], c1: { Exclude: true } }]";
+            + " \"org/convnet4j/tensor/kernels/VectorWinograd.*\","
+            + " \"org/convnet4j/tensor/kernels/VectorRowDots.*\"], c1: { Exclude: true } }]";
     private static volatile boolean installed;
 
     /** The directive file's name is this prefix, the writing process's id and {@code .json}. */

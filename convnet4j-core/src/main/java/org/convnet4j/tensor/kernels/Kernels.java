@@ -906,6 +906,27 @@ public interface Kernels {
         return new PreparedMatrix(false, f, c, 1f, buffer, 0, c, null);
     }
 
+    /** Lanes of {@link #rowDots}: the order of its sums, whatever the vector length. */
+    int ROW_DOT_LANES = 16;
+
+    /**
+     * Dot products of rows, read where they lie (nothing packed): a weight gradient whose two operands both run along
+     * the sum, as a 1x1 layer's {@code dW = dY x^T} does (dy's and x's rows are pixels). For {@code i < m}, {@code j <
+     * n}: {@code c[cOff + i * ldi + j * ldj] = (add ? c[...] + S : S)} with S the sum over segments {@code s < segs}
+     * and positions {@code t < len} of {@code a[aOff + s * aSeg + i * lda + t] * b[bOff + s * bSeg + j * ldb + t]},
+     * taken in this order: {@code L = }{@link #ROW_DOT_LANES} float chains of fused multiply-adds, chain {@code l}
+     * over the positions {@code t = l, l + L, ...} of each segment in turn (a segment's last run of fewer than L
+     * positions multiplies zeros in the other chains: {@code fma(0, 0, acc)}), then the chains added as a tree
+     * ({@code acc[l] += acc[l + h]} for {@code h = L/2, ..., 1}), rounded once to float before the add to c. Every
+     * implementation gives the same bits; this default is the scalar twin (the vector kernels take it unless their
+     * vectors hold L floats).
+     */
+    default void rowDots(int m, int n, int len, int segs, float[] a, int aOff, int lda, int aSeg, float[] b, int bOff,
+                         int ldb, int bSeg, boolean add, float[] c, int cOff, int ldi, int ldj) {
+        RowDots.check(m, n, len, segs, a, aOff, lda, aSeg, b, bOff, ldb, bSeg, c, cOff, ldi, ldj);
+        RowDots.scalar(m, n, len, segs, a, aOff, lda, aSeg, b, bOff, ldb, bSeg, add, c, cOff, ldi, ldj);
+    }
+
     /** How many threads {@link #parallelFor} and {@link #sgemm} use at most (1 for a single-threaded one). */
     default int threads() {
         return 1;

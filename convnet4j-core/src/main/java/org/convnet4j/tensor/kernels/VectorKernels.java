@@ -55,6 +55,17 @@ final class VectorKernels implements Kernels {
     }
 
     @Override
+    public void rowDots(int m, int n, int len, int segs, float[] a, int aOff, int lda, int aSeg, float[] b, int bOff,
+                        int ldb, int bSeg, boolean add, float[] c, int cOff, int ldi, int ldj) {
+        if (!VectorRowDots.fits()) {
+            Kernels.super.rowDots(m, n, len, segs, a, aOff, lda, aSeg, b, bOff, ldb, bSeg, add, c, cOff, ldi, ldj);
+            return;
+        }
+        RowDots.check(m, n, len, segs, a, aOff, lda, aSeg, b, bOff, ldb, bSeg, c, cOff, ldi, ldj);
+        VectorRowDots.dots(m, n, len, segs, a, aOff, lda, aSeg, b, bOff, ldb, bSeg, add, c, cOff, ldi, ldj);
+    }
+
+    @Override
     public void sgemm(boolean transA, boolean transB, int m, int n, int k, float alpha,
                       float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
                       float beta, float[] c, int cOff, int ldc) {
