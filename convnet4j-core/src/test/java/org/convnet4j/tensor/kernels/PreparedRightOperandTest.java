@@ -13,14 +13,6 @@ import org.junit.jupiter.api.Test;
  * every other shape takes the ordinary call.
  */
 class PreparedRightOperandTest {
-    private static float[] random(Random r, int n) {
-        float[] a = new float[n];
-        for (int i = 0; i < n; i++) {
-            a[i] = (float) r.nextGaussian();
-        }
-        return a;
-    }
-
     @Test
     void preparedRightOperandGivesTheBitsOfTheOrdinaryCall() {
         int nr = VectorGemm.NR;
@@ -39,9 +31,9 @@ class PreparedRightOperandTest {
                 for (boolean ta : new boolean[] {false, true}) {
                     for (boolean tb : new boolean[] {false, true}) {
                         for (float beta : new float[] {0f, 1f}) {
-                            float[] a = random(r, m * kk + 5);
-                            float[] b = random(r, kk * n + 2);
-                            float[] c0 = random(r, m * n);
+                            float[] a = Gaussians.floats(r, m * kk + 5);
+                            float[] b = Gaussians.floats(r, kk * n + 2);
+                            float[] c0 = Gaussians.floats(r, m * n);
                             if (beta == 0f) {
                                 c0[0] = Float.NaN; // beta 0 never reads C
                             }
@@ -86,8 +78,8 @@ class PreparedRightOperandTest {
         boolean panelsBefore = VectorGemm.panelTasksWithPreparedB;
         try {
             for (boolean ta : new boolean[] {false, true}) {
-                float[] a = random(r, m * kk + 3);
-                float[] b = random(r, kk * n);
+                float[] a = Gaussians.floats(r, m * kk + 3);
+                float[] b = Gaussians.floats(r, kk * n);
                 int lda = ta ? m : kk;
                 float[] expected = new float[m * n];
                 new VectorKernels(1).sgemm(ta, true, m, n, kk, 1f, a, 3, lda, b, 0, kk, 0f, expected, 0, n);
@@ -113,7 +105,7 @@ class PreparedRightOperandTest {
 
     @Test
     void theVectorKernelsKeepThePackedPanels() {
-        float[] w = random(new Random(1), 512 * 576);
+        float[] w = Gaussians.floats(new Random(1), 512 * 576);
         PreparedMatrix p = new VectorKernels(2).prepareB(true, 576, 512, w, 0, 576);
         assertNotNull(p.packed(), "a 576 x 512 right operand is packed");
         assertTrue(p.packed().length >= 576 * 512);

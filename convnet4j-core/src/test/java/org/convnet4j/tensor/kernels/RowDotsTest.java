@@ -20,14 +20,6 @@ class RowDotsTest {
     private final Kernels vector = new VectorKernels(1);
     private final Random random = new Random(17);
 
-    private float[] array(int n) {
-        float[] a = new float[n];
-        for (int i = 0; i < n; i++) {
-            a[i] = (float) random.nextGaussian();
-        }
-        return a;
-    }
-
     @Test
     void vectorKernelEqualsTheScalarTwinBitForBit() {
         int checked = 0;
@@ -39,13 +31,13 @@ class RowDotsTest {
                         int ldb = len + 1;
                         int aSeg = m * lda + 2;
                         int bSeg = n * ldb + 5;
-                        float[] a = array(7 + segs * aSeg);
-                        float[] b = array(4 + segs * bSeg);
+                        float[] a = Gaussians.floats(random, 7 + segs * aSeg);
+                        float[] b = Gaussians.floats(random, 4 + segs * bSeg);
                         for (int orientation = 0; orientation < 2; orientation++) {
                             int ldi = orientation == 0 ? n : 1;
                             int ldj = orientation == 0 ? 1 : m;
                             for (boolean add : new boolean[] {false, true}) {
-                                float[] expected = array(m * n + 6);
+                                float[] expected = Gaussians.floats(random, m * n + 6);
                                 for (int i = 0; i < expected.length; i += 5) {
                                     expected[i] = i % 2 == 0 ? -0f : 0f;
                                 }
@@ -74,8 +66,8 @@ class RowDotsTest {
             int n = 5;
             int len = 1000;
             int segs = 2;
-            float[] a = array(segs * m * len);
-            float[] b = array(segs * n * len);
+            float[] a = Gaussians.floats(random, segs * m * len);
+            float[] b = Gaussians.floats(random, segs * n * len);
             float[] c = new float[m * n];
             k.rowDots(m, n, len, segs, a, 0, len, m * len, b, 0, len, n * len, false, c, 0, n, 1);
             int terms = segs * ((len + L - 1) / L) + 4; // one chain, then the tree's 4 additions

@@ -35,7 +35,7 @@ class SgemmRowsTest {
                     int storedRows = transB ? n : kk;
                     int len = transB ? kk : n;
                     // rows start anywhere in a buffer shorter than the matrix: they overlap
-                    float[] b = randoms(random, len + 3 * storedRows + 11);
+                    float[] b = Gaussians.floats(random, len + 3 * storedRows + 11);
                     int bOff = 5;
                     int[] rows = new int[storedRows];
                     for (int r = 0; r < storedRows; r++) {
@@ -45,9 +45,9 @@ class SgemmRowsTest {
                     for (int r = 0; r < storedRows; r++) {
                         System.arraycopy(b, bOff + rows[r], copy, r * len, len);
                     }
-                    float[] a = randoms(random, m * kk);
+                    float[] a = Gaussians.floats(random, m * kk);
                     for (float beta : new float[] {0f, 1f}) {
-                        float[] c0 = randoms(new Random(m + n), m * n);
+                        float[] c0 = Gaussians.floats(new Random(m + n), m * n);
                         float[] expected = c0.clone();
                         k.sgemm(false, transB, m, n, kk, 1f, a, 0, kk, copy, 0, len, beta, expected, 0, n);
                         for (boolean threaded : new boolean[] {false, true}) {
@@ -84,13 +84,5 @@ class SgemmRowsTest {
                 new int[] {0, 19}, 0f, c, 0, 2));
         assertThrows(IllegalArgumentException.class, () -> KernelProvider.scalar().sgemmRows(false, false, 2, 2, 2,
                 new float[4], 0, 2, b, 0, new int[] {-1, 0}, 0f, c, 0, 2));
-    }
-
-    private static float[] randoms(Random random, int n) {
-        float[] out = new float[n];
-        for (int i = 0; i < n; i++) {
-            out[i] = (float) random.nextGaussian();
-        }
-        return out;
     }
 }

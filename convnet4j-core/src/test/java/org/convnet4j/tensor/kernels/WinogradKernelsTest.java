@@ -22,22 +22,14 @@ class WinogradKernelsTest {
     private final Kernels vector = new VectorKernels(1);
     private final Random random = new Random(21);
 
-    private float[] array(int n) {
-        float[] a = new float[n];
-        for (int i = 0; i < n; i++) {
-            a[i] = (float) random.nextGaussian();
-        }
-        return a;
-    }
-
     @Test
     void filterTransformEqualsTheScalarTwinBitForBit() {
         for (int m : new int[] {2, 4}) {
             int e = (m + 2) * (m + 2);
             for (int n : COUNTS) {
-                float[] src = array(9 * n + 5);
+                float[] src = Gaussians.floats(random, 9 * n + 5);
                 int ldE = n + 2;
-                float[] expected = array(e * ldE + 3);
+                float[] expected = Gaussians.floats(random, e * ldE + 3);
                 float[] actual = expected.clone();
                 scalar.winogradFilters(m, n, src, 5, expected, 3, ldE);
                 vector.winogradFilters(m, n, src, 5, actual, 3, ldE);
@@ -52,13 +44,13 @@ class WinogradKernelsTest {
             int a = m + 2;
             for (int tiles : COUNTS) {
                 int ld = 3 * tiles + 7;
-                float[] src = array(a * ld + 9);
+                float[] src = Gaussians.floats(random, a * ld + 9);
                 int[] origins = new int[tiles + 2];
                 for (int t = 0; t < origins.length; t++) {
                     origins[t] = random.nextInt(ld - a); // tiles anywhere, overlapping
                 }
                 int ldE = tiles + 1;
-                float[] expected = array(a * a * ldE + 4);
+                float[] expected = Gaussians.floats(random, a * a * ldE + 4);
                 float[] actual = expected.clone();
                 scalar.winogradInput(m, tiles, src, 2, ld, origins, 1, expected, 4, ldE);
                 vector.winogradInput(m, tiles, src, 2, ld, origins, 1, actual, 4, ldE);
@@ -81,10 +73,10 @@ class WinogradKernelsTest {
                 for (int rows : new int[] {1, 2, 5}) {
                     int tiles = rows * tilesW;
                     int width = tilesW * m + 2;
-                    float[] padded = array(rows * a * width); // row k of tile row r at (r * a + k) * width
+                    float[] padded = Gaussians.floats(random, rows * a * width); // row k of tile row r at (r * a + k) * width
                     int[] origins = new int[tiles];
                     int ldK = tiles * m + 5;
-                    float[] src = array(3 + a * ldK + rows * a * 2 + 4);
+                    float[] src = Gaussians.floats(random, 3 + a * ldK + rows * a * 2 + 4);
                     int fringeOff = 3 + a * ldK + 2;
                     for (int t = 0; t < tiles; t++) {
                         origins[t] = t / tilesW * a * width + t % tilesW * m;
@@ -98,7 +90,7 @@ class WinogradKernelsTest {
                         }
                     }
                     int ldE = tiles + 1;
-                    float[] gathered = array(a * a * ldE + 4);
+                    float[] gathered = Gaussians.floats(random, a * a * ldE + 4);
                     float[] expected = gathered.clone();
                     float[] actual = gathered.clone();
                     scalar.winogradInput(m, tiles, padded, 0, width, origins, 0, gathered, 4, ldE);
@@ -126,9 +118,9 @@ class WinogradKernelsTest {
                     origins[t + 1] = slots[t] * m;
                 }
                 int ldE = tiles + 2;
-                float[] products = array(a * a * ldE + 1);
+                float[] products = Gaussians.floats(random, a * a * ldE + 1);
                 float[] scalarProducts = products.clone();
-                float[] expected = array(m * ld + 6);
+                float[] expected = Gaussians.floats(random, m * ld + 6);
                 float[] actual = expected.clone();
                 scalar.winogradOutput(m, tiles, scalarProducts, 1, ldE, 0.375f, expected, 6, ld, origins, 1);
                 vector.winogradOutput(m, tiles, products, 1, ldE, 0.375f, actual, 6, ld, origins, 1);
@@ -154,8 +146,8 @@ class WinogradKernelsTest {
                     origins[t] = t * m;
                 }
                 int ldE = tiles + 2;
-                float[] products = array(a * a * ldE + 1);
-                float[] scattered = array(m * ldI + 6);
+                float[] products = Gaussians.floats(random, a * a * ldE + 1);
+                float[] scattered = Gaussians.floats(random, m * ldI + 6);
                 float[] expected = scattered.clone();
                 float[] actual = scattered.clone();
                 scalar.winogradOutput(m, tiles, products, 1, ldE, 0.375f, scattered, 5, ldI, origins, 0);
@@ -173,8 +165,8 @@ class WinogradKernelsTest {
         for (Kernels k : new Kernels[] {scalar, vector}) {
             for (int m : new int[] {2, 4}) {
                 int a = m + 2;
-                float[] g = array(9);
-                float[] d = array(a * a);
+                float[] g = Gaussians.floats(random, 9);
+                float[] d = Gaussians.floats(random, a * a);
                 float[] u = new float[a * a];
                 float[] v = new float[a * a];
                 k.winogradFilters(m, 1, g, 0, u, 0, 1);
@@ -212,16 +204,16 @@ class WinogradKernelsTest {
             int a = m + 2;
             for (int n : COUNTS) {
                 int ldK = n * m + 3;
-                float[] src = array(2 + m * ldK);
+                float[] src = Gaussians.floats(random, 2 + m * ldK);
                 int ldE = n + 2;
-                float[] expected = array(a * a * ldE + 5);
+                float[] expected = Gaussians.floats(random, a * a * ldE + 5);
                 float[] actual = expected.clone();
                 scalar.winogradGradientRows(m, n, src, 2, ldK, expected, 5, ldE);
                 vector.winogradGradientRows(m, n, src, 2, ldK, actual, 5, ldE);
                 assertArrayEquals(expected, actual, "dy tiles, m=" + m + " tiles=" + n);
 
-                float[] sums = array(a * a * ldE + 3);
-                float[] taps = array(9 * n + 7);
+                float[] sums = Gaussians.floats(random, a * a * ldE + 3);
+                float[] taps = Gaussians.floats(random, 9 * n + 7);
                 float[] tapsVector = taps.clone();
                 scalar.winogradWeightOutputs(m, n, sums, 3, ldE, taps, 7);
                 vector.winogradWeightOutputs(m, n, sums, 3, ldE, tapsVector, 7);
@@ -240,8 +232,8 @@ class WinogradKernelsTest {
         for (Kernels k : new Kernels[] {scalar, vector}) {
             for (int m : new int[] {2, 4}) {
                 int a = m + 2;
-                float[] dy = array(m * m);
-                float[] d = array(a * a);
+                float[] dy = Gaussians.floats(random, m * m);
+                float[] d = Gaussians.floats(random, a * a);
                 float[] v = new float[a * a];
                 float[] t = new float[a * a];
                 k.winogradInput(m, 1, d, 0, a, new int[] {0}, 0, v, 0, 1);
@@ -249,7 +241,7 @@ class WinogradKernelsTest {
                 for (int e = 0; e < a * a; e++) {
                     t[e] *= v[e];
                 }
-                float[] before = array(9);
+                float[] before = Gaussians.floats(random, 9);
                 float[] dw = before.clone();
                 k.winogradWeightOutputs(m, 1, t, 0, 1, dw, 0);
                 for (int r = 0; r < 3; r++) {
@@ -283,7 +275,7 @@ class WinogradKernelsTest {
                 for (int[] fc : new int[][] {{16, 16}, {13, 17}, {40, 9}, {24, VectorGemm.KC + 3}}) {
                     int f = fc[0];
                     int c = fc[1];
-                    float[] w = array(9 * f * c);
+                    float[] w = Gaussians.floats(random, 9 * f * c);
                     float[] u = new float[e * f * c];
                     k.winogradFilters(m, f * c, w, 0, u, 0, f * c);
                     float[][] buffers = new float[e][(f + 15) / 16 * 16 * c];
@@ -291,7 +283,7 @@ class WinogradKernelsTest {
                     k.winogradFiltersPrepared(m, f, c, w, 0, split, buffers);
                     k.winogradFiltersPrepared(m, f, c, w, split, f, buffers);
                     int n = 37;
-                    float[] b = array(c * n);
+                    float[] b = Gaussians.floats(random, c * n);
                     for (int i = 0; i < e; i++) {
                         float[] expected = new float[f * n];
                         float[] actual = new float[f * n];
