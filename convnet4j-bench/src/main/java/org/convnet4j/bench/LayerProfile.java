@@ -329,7 +329,13 @@ public final class LayerProfile {
         int placementBlocks = Integer.getInteger("convnet4j.profile.placement", 0);
         for (int warm = 0; warm < 2; warm++) {
             recording = warm == 1 && placementBlocks == 0;
-            trainSteps(model, x, steps, sgd, loss, labels);
+            double seconds = trainSteps(model, x, steps, sgd, loss, labels);
+            if (recording) {
+                print(model.name() + " training step", x.dim(0), seconds, steps);
+                if (SPAN) {
+                    printSpan(model.name() + " training step", x.dim(0), steps);
+                }
+            }
         }
         // as inference's placement mode: blocks of steps, each after a reading of where the host put the two vCPUs;
         // -Dconvnet4j.profile.blocks=alternate: every second block with the parallel calls cut in blocks per thread
@@ -342,13 +348,13 @@ public final class LayerProfile {
             recording = true;
             boolean inBlocks = alternate && b % 2 == 1;
             boolean before = org.convnet4j.tensor.kernels.KernelProvider.splitInBlocksOnThisThread(inBlocks);
-            trainSteps(model, x, steps, sgd, loss, labels);
+            double seconds = trainSteps(model, x, steps, sgd, loss, labels);
             org.convnet4j.tensor.kernels.KernelProvider.splitInBlocksOnThisThread(before);
             recording = false;
             System.out.printf(java.util.Locale.ROOT, "## block %d, line round trip ns min %.0f p10 %.0f, %s, load %s%s%n",
                     b + 1, trips[0], trips[6], java.time.LocalTime.now().withNano(0), loadAverage(),
                     alternate ? inBlocks ? ", split blocks" : ", split shared" : "");
-            print(model.name() + " training step", x.dim(0), lastSeconds, steps);
+            print(model.name() + " training step", x.dim(0), seconds, steps);
             if (SPAN) { // each row's thread CPU (work): what a far placement's misses cost, whatever else runs
                 printSpan(model.name() + " training step", x.dim(0), steps);
                 spanRows.clear();
@@ -356,10 +362,8 @@ public final class LayerProfile {
         }
     }
 
-    private double lastSeconds; // per step, of the last trainSteps call
-
-    /** {@code steps} timed training steps; prints their table when recording (outside placement blocks). */
-    private void trainSteps(Model model, Tensor x, int steps, Sgd sgd, SoftmaxCrossEntropy loss, int[] labels) {
+    /** {@code steps} timed training steps; returns the seconds per step. */
+    private double trainSteps(Model model, Tensor x, int steps, Sgd sgd, SoftmaxCrossEntropy loss, int[] labels) {
         long t0 = now();
         for (int step = 0; step < steps; step++) {
             pass();
@@ -381,13 +385,7 @@ public final class LayerProfile {
             record("optimizer step", now() - u0, 0);
             spanEnd("optimizer step");
         }
-        lastSeconds = (now() - t0) / 1e9 / steps;
-        if (recording && Integer.getInteger("convnet4j.profile.placement", 0) == 0) {
-            print(model.name() + " training step", x.dim(0), lastSeconds, steps);
-            if (SPAN) {
-                printSpan(model.name() + " training step", x.dim(0), steps);
-            }
-        }
+        return (now() - t0) / 1e9 / steps;
     }
 
     private final Map<Layer, String> keys = new HashMap<>();
