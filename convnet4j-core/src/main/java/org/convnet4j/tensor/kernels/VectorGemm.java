@@ -1061,10 +1061,21 @@ final class VectorGemm {
     static volatile boolean shortRowEdges = !"false".equals(System.getProperty("convnet4j.gemm.shortRowEdges"));
 
     /**
+     * Narrow edge panels on 4-row machines (256-bit vectors: AVX2), {@link #narrowEdges}' one- and two-vector kernels
+     * for {@link #microKernel4x3}: until session 25 every edge panel there ran the full three-vector kernel (the 8-row
+     * forms are written for 8-row panels). With NR = 24 a 14x14 plane's 196 columns are 8 panels and 4 columns, 7x7
+     * planes joined in pairs 4 panels and 2, a 1x1 weight gradient's 64 channels 2 panels and 16. Same lanes' chains,
+     * same merge: the same bits. {@code -Dconvnet4j.gemm.narrowEdges4=false} (or narrowEdges=false) for A/B runs; a
+     * 16-float machine (MR = 8) never reads it, so its paths and bits stay as they were.
+     */
+    static volatile boolean narrowEdges4 = narrowEdges
+            && !"false".equals(System.getProperty("convnet4j.gemm.narrowEdges4"));
+
+    /**
      * An edge tile (fewer than MR rows or NR columns) into {@code tile} (row stride NR, overwritten): only the
      * first {@code nr} columns are meaningful, and only the vectors covering them are computed (8-row kernels).
      */
-    private static void edgeKernel(int kc, float[] pa, int aIdx, float[] pb, int bIdx, float[] tile, int mr, int nr) {
+    static void edgeKernel(int kc, float[] pa, int aIdx, float[] pb, int bIdx, float[] tile, int mr, int nr) {
         if (MR == 8 && mr <= 4 && nr > 2 * VL && shortRowEdges) {
             microKernel4of8x3(kc, pa, aIdx, pb, bIdx, tile);
         } else if (MR == 8 && nr <= 2 * VL && narrowEdges) {
@@ -1072,6 +1083,12 @@ final class VectorGemm {
                 microKernel8x1(kc, pa, aIdx, pb, bIdx, tile);
             } else {
                 microKernel8x2(kc, pa, aIdx, pb, bIdx, tile);
+            }
+        } else if (MR == 4 && nr <= 2 * VL && narrowEdges4) {
+            if (nr <= VL) {
+                microKernel4x1(kc, pa, aIdx, pb, bIdx, tile);
+            } else {
+                microKernel4x2(kc, pa, aIdx, pb, bIdx, tile);
             }
         } else {
             fullTile(kc, pa, aIdx, pb, bIdx, tile, 0, NR, 0f, true);
@@ -1219,6 +1236,67 @@ final class VectorGemm {
         c61.intoArray(tile, 6 * NR + VL);
         c70.intoArray(tile, 7 * NR);
         c71.intoArray(tile, 7 * NR + VL);
+    }
+
+    /**
+     * The first vector of {@link #microKernel4x3}'s tile (lanes computed exactly as there: from zero, one FMA per k
+     * step in k order), stored into {@code tile} with row stride NR: {@link #narrowEdges4}.
+     */
+    static void microKernel4x1(int kc, float[] pa, int aIdx, float[] pb, int bIdx, float[] tile) {
+        FloatVector c0 = FloatVector.zero(S), c1 = FloatVector.zero(S);
+        FloatVector c2 = FloatVector.zero(S), c3 = FloatVector.zero(S);
+        int ai = aIdx;
+        int bi = bIdx;
+        for (int p = 0; p < kc; p++) {
+            FloatVector b0 = FloatVector.fromArray(S, pb, bi);
+            c0 = FloatVector.broadcast(S, pa[ai]).fma(b0, c0);
+            c1 = FloatVector.broadcast(S, pa[ai + 1]).fma(b0, c1);
+            c2 = FloatVector.broadcast(S, pa[ai + 2]).fma(b0, c2);
+            c3 = FloatVector.broadcast(S, pa[ai + 3]).fma(b0, c3);
+            ai += 4;
+            bi += NR;
+        }
+        c0.intoArray(tile, 0);
+        c1.intoArray(tile, NR);
+        c2.intoArray(tile, 2 * NR);
+        c3.intoArray(tile, 3 * NR);
+    }
+
+    /** The first two vectors of {@link #microKernel4x3}'s tile; see {@link #microKernel4x1}. */
+    static void microKernel4x2(int kc, float[] pa, int aIdx, float[] pb, int bIdx, float[] tile) {
+        FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S);
+        FloatVector c10 = FloatVector.zero(S), c11 = FloatVector.zero(S);
+        FloatVector c20 = FloatVector.zero(S), c21 = FloatVector.zero(S);
+        FloatVector c30 = FloatVector.zero(S), c31 = FloatVector.zero(S);
+        int ai = aIdx;
+        int bi = bIdx;
+        for (int p = 0; p < kc; p++) {
+            FloatVector b0 = FloatVector.fromArray(S, pb, bi);
+            FloatVector b1 = FloatVector.fromArray(S, pb, bi + VL);
+            FloatVector a;
+            a = FloatVector.broadcast(S, pa[ai]);
+            c00 = a.fma(b0, c00);
+            c01 = a.fma(b1, c01);
+            a = FloatVector.broadcast(S, pa[ai + 1]);
+            c10 = a.fma(b0, c10);
+            c11 = a.fma(b1, c11);
+            a = FloatVector.broadcast(S, pa[ai + 2]);
+            c20 = a.fma(b0, c20);
+            c21 = a.fma(b1, c21);
+            a = FloatVector.broadcast(S, pa[ai + 3]);
+            c30 = a.fma(b0, c30);
+            c31 = a.fma(b1, c31);
+            ai += 4;
+            bi += NR;
+        }
+        c00.intoArray(tile, 0);
+        c01.intoArray(tile, VL);
+        c10.intoArray(tile, NR);
+        c11.intoArray(tile, NR + VL);
+        c20.intoArray(tile, 2 * NR);
+        c21.intoArray(tile, 2 * NR + VL);
+        c30.intoArray(tile, 3 * NR);
+        c31.intoArray(tile, 3 * NR + VL);
     }
 
     /**

@@ -581,7 +581,8 @@ class SgemmTest {
     }
 
     /**
-     * Edge panels narrower than NR run one- or two-vector kernels (8-row machines): the same bits as the full kernel
+     * Edge panels narrower than NR run one- or two-vector kernels (8-row machines; 4-row ones since session 25: {@code
+     * narrowEdges4}): the same bits as the full kernel
      * computing the whole padded panel, on the general and the few-rows paths, prepared or not, 1 or 2 threads, for
      * edges of every width class (1, VL, VL + 1, 2 VL, 2 VL + 1 and NR - 1 columns) and row edges.
      */
@@ -592,6 +593,7 @@ class SgemmTest {
         int[] edges = {1, VL - 1, VL, VL + 1, 2 * VL, 2 * VL + 1, NR - 1};
         int[] ms = {MR, 2 * MR + 3, VectorGemm.MC + 5};
         boolean saved = VectorGemm.narrowEdges;
+        boolean saved4 = VectorGemm.narrowEdges4;
         try {
             for (int e = 0; e < edges.length; e++) {
                 int m = ms[e % ms.length];
@@ -606,9 +608,11 @@ class SgemmTest {
                     float[] c0 = randomArray(m * n);
                     String what = " shape " + m + "x" + n + "x" + k + " trans " + t;
                     VectorGemm.narrowEdges = false;
+                    VectorGemm.narrowEdges4 = false;
                     float[] full = c0.clone();
                     gemms[0].sgemm(ta, tb, m, n, k, 0.75f, a, 0, ta ? m : k, b, 0, tb ? k : n, beta, full, 0, n);
                     VectorGemm.narrowEdges = true;
+                    VectorGemm.narrowEdges4 = true;
                     for (int i = 0; i < gemms.length; i++) {
                         float[] c = c0.clone();
                         gemms[i].sgemm(ta, tb, m, n, k, 0.75f, a, 0, ta ? m : k, b, 0, tb ? k : n, beta, c, 0, n);
@@ -624,6 +628,54 @@ class SgemmTest {
             }
         } finally {
             VectorGemm.narrowEdges = saved;
+            VectorGemm.narrowEdges4 = saved4;
+        }
+    }
+
+    /**
+     * A narrow edge panel computes only the vectors that cover its columns, on this machine's tile shape (MR = 8 with
+     * 16-float vectors, 4 with 8-float ones): the scratch tile's vectors past them keep what they held, and the ones
+     * computed hold the full kernel's bits. Fails when an edge falls back to the full three-vector kernel (as every
+     * edge did on 4-row machines before session 25).
+     */
+    @Test
+    void narrowEdgePanelsComputeOnlyTheVectorsTheyCover() {
+        boolean saved = VectorGemm.narrowEdges;
+        boolean saved4 = VectorGemm.narrowEdges4;
+        try {
+            VectorGemm.narrowEdges = true;
+            VectorGemm.narrowEdges4 = true;
+            int kc = 29;
+            float[] pa = randomArray(MR * kc);
+            float[] pb = randomArray(NR * kc);
+            float[] whole = new float[MR * NR];
+            if (MR == 8) {
+                VectorGemm.microKernel8x3(kc, pa, 0, pb, 0, VectorGemm.NEGATIVE_ZEROS, 0, 0, 1f, whole, 0, NR);
+            } else {
+                VectorGemm.microKernel4x3(kc, pa, 0, pb, 0, VectorGemm.NEGATIVE_ZEROS, 0, 0, 1f, whole, 0, NR);
+            }
+            float sentinel = 12345.5f;
+            for (int nr : new int[] {1, VL - 1, VL, VL + 1, 2 * VL}) {
+                float[] tile = new float[MR * NR];
+                java.util.Arrays.fill(tile, sentinel);
+                VectorGemm.edgeKernel(kc, pa, 0, pb, 0, tile, MR, nr);
+                int covered = (nr + VL - 1) / VL * VL;
+                for (int r = 0; r < MR; r++) {
+                    for (int j = 0; j < NR; j++) {
+                        float got = tile[r * NR + j];
+                        if (j < covered) {
+                            assertEquals(Float.floatToRawIntBits(whole[r * NR + j]), Float.floatToRawIntBits(got),
+                                    "nr " + nr + " row " + r + " column " + j + ": the full kernel's bits");
+                        } else {
+                            assertEquals(sentinel, got, "nr " + nr + " row " + r + " column " + j
+                                    + ": computed, though past the vectors the edge covers");
+                        }
+                    }
+                }
+            }
+        } finally {
+            VectorGemm.narrowEdges = saved;
+            VectorGemm.narrowEdges4 = saved4;
         }
     }
 
