@@ -43,6 +43,22 @@ final class DirectTiles {
     }
 
     /**
+     * Whether the direct tiles run where the kernels' vectors hold fewer than {@link Kernels#DIRECT_LANES} floats (AVX2:
+     * 8): off, so there the GEMM takes these tiles; {@code -Dconvnet4j.conv.directTilesNarrowVectors=true} sends them
+     * through the direct products too (A/B runs, {@code FlagAB}). The direct tiles were measured and chosen on AVX-512;
+     * on an AVX2 EPYC guest (session 25, bench/ConvPassesCpu.java, batch 8, one thread's CPU, loaded) they cost the
+     * GEMM's 1.35-1.6x on the strided 3x3 layers' forward passes and data gradients (2-4.3x in a second run) and 1.4-1.6x
+     * on the reducing 1x1 layers' forward passes (4.3-4.5x on 28x28 in another run), and nowhere less; a W6 step 7% more
+     * CPU per image, W4 b8 25% more (docs/PERFORMANCE.md).
+     */
+    static volatile boolean narrowVectors = "true".equals(System.getProperty("convnet4j.conv.directTilesNarrowVectors"));
+
+    /** Whether kernels {@code k} take the direct tiles at all: vectors of 16 floats, or {@link #narrowVectors}. */
+    static boolean suits(Kernels k) {
+        return narrowVectors || k.floatsPerVector() >= Kernels.DIRECT_LANES;
+    }
+
+    /**
      * Pixel by pixel, filters along the vectors ({@link Kernels#directPixels}): only the tile's output pixels are
      * computed (no dropped columns, no partly empty column tiles), the results transposed into y. For layers whose
      * output rows are at most {@link #pixelsMaxWidth} wide and whose filters fill whole blocks of 16;

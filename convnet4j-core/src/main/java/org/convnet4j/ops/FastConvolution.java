@@ -150,8 +150,9 @@ final class FastConvolution {
     }
 
     /** Whether a layer's tiles take the direct products ({@link DirectTiles}: shifted 3x3 or reducing 1x1 tiles). */
-    private static boolean takesDirectTiles(ConvDims d) {
-        return !packedPatches && (shiftedPatches && DirectTiles.applies(d) || DirectTiles.appliesPointwise(d));
+    private static boolean takesDirectTiles(Kernels k, ConvDims d) {
+        return !packedPatches && DirectTiles.suits(k)
+                && (shiftedPatches && DirectTiles.applies(d) || DirectTiles.appliesPointwise(d));
     }
 
     /** The GEMM path's forward pass: every output of {@code yd} written (tiles of im2col or shifted patches). */
@@ -171,7 +172,7 @@ final class FastConvolution {
         // Shifted tiles with the direct product read the weights in its own packing (kept between inference calls)
         // (every tile of such a layer, one-sample tiles that the GEMM would compute transposed too: whether a layer is
         // direct depends on its shapes only, so every output gets the same bits whatever the tiling and thread count)
-        float[][] direct = packedDirect != null ? packedDirect : takesDirectTiles(d)
+        float[][] direct = packedDirect != null ? packedDirect : takesDirectTiles(k, d)
                 ? DirectTiles.packed(k, d, wd,
                         packed == null ? null : packed.getDirect(k, () -> DirectTiles.pack(d, wd)))
                 : null;
@@ -261,11 +262,11 @@ final class FastConvolution {
             Winograd.backwardInput(k, d, dyd, wd, dx.data());
             return materialise ? Pad.padBackward(dx, xShape, pad, p.padMode(), zerosInto(k, xShape, into)) : dx;
         }
-        if (shiftedInputGradient && shiftsBack(d)) {
+        if (shiftedInputGradient && shiftsBack(k, d)) {
             // the forward pass of the transposed convolution: no column buffer, no col2im; it writes every element
             Tensor dx = materialise ? Tensor.zeros(d.n(), d.c(), d.h(), d.w()) : anyInto(xShape, into);
             ConvDims back = backward(d);
-            if (takesDirectTiles(back) && DirectTiles.flipWhilePacking) { // flipped straight into the direct packing
+            if (takesDirectTiles(k, back) && DirectTiles.flipWhilePacking) { // flipped straight into the direct packing
                 gemmForward(k, back, dyd, null, null, dx.data(), null, null, DirectTiles.packedFlipped(k, d, back, wd));
             } else {
                 gemmForward(k, back, dyd, flipped(k, d, wd, SCRATCH.get().flipped(wd.length)), null, dx.data(), null,
@@ -273,7 +274,8 @@ final class FastConvolution {
             }
             return materialise ? Pad.padBackward(dx, xShape, pad, p.padMode(), zerosInto(k, xShape, into)) : dx;
         }
-        if (StridedInputGradient.applies(d)) { // a stride-1 convolution of dy per phase of dx: every element written
+        // a stride-1 convolution of dy per phase of dx through the direct tiles: every element written
+        if (DirectTiles.suits(k) && StridedInputGradient.applies(d)) {
             Tensor dx = materialise ? Tensor.zeros(d.n(), d.c(), d.h(), d.w()) : anyInto(xShape, into);
             StridedInputGradient.backwardInput(k, d, dyd, wd, dx.data());
             return materialise ? Pad.padBackward(dx, xShape, pad, p.padMode(), zerosInto(k, xShape, into)) : dx;
@@ -309,12 +311,12 @@ final class FastConvolution {
     static volatile boolean shiftedInputGradient =
             !"false".equals(System.getProperty("convnet4j.conv.shiftedInputGradient"));
 
-    private static boolean shiftsBack(ConvDims d) {
+    private static boolean shiftsBack(Kernels k, ConvDims d) {
         boolean reach = d.sh() == 1 && d.sw() == 1 && d.padTop() <= (d.kh() - 1) * d.dh()
                 && d.padLeft() <= (d.kw() - 1) * d.dw();
         return reach && (ShiftedPatches.appliesToGradients(d) || directNarrowInputGradient && shiftedPatches
                 && !packedPatches && d.w() >= DIRECT_GRADIENT_MIN_WIDTH && ShiftedPatches.applies(d)
-                && DirectTiles.applies(backward(d)));
+                && DirectTiles.suits(k) && DirectTiles.applies(backward(d)));
     }
 
     /**

@@ -38,6 +38,9 @@ class DirectTilesTest {
     /** Winograd's switch before any test here set it. */
     private static final boolean WINOGRAD = Winograd.enabled;
 
+    /** Whether the direct tiles ran on narrow vectors before any test here set it ({@link DirectTiles#narrowVectors}). */
+    private static final boolean NARROW = DirectTiles.narrowVectors;
+
     /**
      * On for every test, whatever this JVM's default ({@link DirectTiles#byDefault}), and Winograd off (it takes the
      * stride-1 3x3 layers these tests send through the direct tiles); the start values after.
@@ -45,13 +48,51 @@ class DirectTilesTest {
     @BeforeEach
     void directTilesOn() {
         DirectTiles.enabled = true;
+        DirectTiles.narrowVectors = true; // the direct kernels tested on an AVX2 machine too
         Winograd.enabled = false;
     }
 
     @AfterEach
     void startValueAgain() {
         DirectTiles.enabled = START;
+        DirectTiles.narrowVectors = NARROW;
         Winograd.enabled = WINOGRAD;
+    }
+
+    /**
+     * Without {@link DirectTiles#narrowVectors}, kernels whose vectors hold 8 floats (AVX2) send the layers the direct
+     * tiles take with 16 (a 3x3/2 layer's forward pass and its data gradient by phases, a reducing 1x1 layer's forward
+     * pass, a narrow stride-1 data gradient) to the GEMM, and kernels of 16 floats still to the direct products; both
+     * within the reference's bound. The kernels are the machine's own, reporting the width asked.
+     */
+    @Test
+    void narrowVectorsTakeTheGemm() {
+        DirectTiles.narrowVectors = false;
+        List<FastConvolutionTest.Case> cases = List.of(
+                new FastConvolutionTest.Case(8, 16, 28, 28, 24, 3, 3, ConvParams.of(2, 1)),
+                new FastConvolutionTest.Case(2, 96, 20, 20, 48, 1, 1, ConvParams.defaults()),
+                new FastConvolutionTest.Case(2, 24, 14, 14, 48, 3, 3, ConvParams.of(1, 1)));
+        for (FastConvolutionTest.Case cs : cases) {
+            Random random = new Random(cs.hashCode());
+            Tensor x = Tensor.randn(random, 1f, cs.n(), cs.c(), cs.h(), cs.w());
+            Tensor w = Tensor.randn(random, 1f, cs.f(), cs.c(), cs.kh(), cs.kw());
+            Tensor dy = Tensor.randn(random, 1f, Convolution.outputShape(x.shape(), w.shape(), cs.p()).dims());
+            for (int lanes : new int[] {8, 16}) {
+                Map<String, Integer> calls = new ConcurrentHashMap<>();
+                Kernels k = counting(KernelProvider.vector(2), calls, lanes);
+                FastConvolutionTest.check(cs, k, 29);
+                calls.clear();
+                FastConvolution.forward(x, w, null, cs.p(), k);
+                assertTrue(lanes == 8 ? gemmOnly(calls) : calls.containsKey("directProducts") && noGemm(calls),
+                        cs + " forward, " + lanes + " lanes: " + calls);
+                if (cs.kh() > 1) {
+                    calls.clear();
+                    FastConvolution.backwardInput(dy, w, x.shape(), cs.p(), k);
+                    assertEquals(lanes == 16, calls.containsKey("directProducts"), cs + " data gradient, " + lanes
+                            + " lanes: " + calls);
+                }
+            }
+        }
     }
 
     @Test
@@ -714,8 +755,16 @@ class DirectTilesTest {
 
     /** {@code k} with a count of each of its methods called (by name). */
     private static Kernels counting(Kernels k, Map<String, Integer> calls) {
+        return counting(k, calls, 0);
+    }
+
+    /** As above, reporting {@code lanes} floats per vector (0: k's own). */
+    private static Kernels counting(Kernels k, Map<String, Integer> calls, int lanes) {
         return (Kernels) Proxy.newProxyInstance(Kernels.class.getClassLoader(), new Class<?>[] {Kernels.class},
                 (proxy, method, args) -> {
+                    if (lanes > 0 && method.getName().equals("floatsPerVector")) {
+                        return lanes;
+                    }
                     calls.merge(method.getName(), 1, Integer::sum);
                     try {
                         return method.invoke(k, args);

@@ -19,7 +19,8 @@ import org.junit.jupiter.api.Test;
  * of the reference (not loosened) and not the GEMM's bits (so the path was taken), for more filters than channels and
  * fewer, rows off the register tile's 4, whole planes and bands of rows, batch chunks of 1-3 samples; the same bits at 1, 2 and
  * 3 threads (batch 8: chunks on the threads; batch 1: one chunk, its rows shared out); a Conv2d layer's gradients by
- * finite differences with the path on.
+ * finite differences with the path on (taken where the default kernels' vectors hold 16 floats; the other tests take it
+ * on any machine, {@link #vector}).
  */
 class PointwiseWeightGradientTest {
     private static Tensor weightGradient(Kernels k, boolean rowDots, Tensor x, Tensor dy, Tensor dw0) {
@@ -34,16 +35,60 @@ class PointwiseWeightGradientTest {
         }
     }
 
+    /**
+     * The machine's vector kernels, reporting 16 floats per vector: the path needs them ({@link
+     * PointwiseWeightGradient#applies}), and on an AVX2 machine (8 floats) the kernels' {@code rowDots} is the scalar
+     * twin, whose bits the contract makes the vector kernel's; so the path's chunks, bands and sums are tested there too.
+     * On AVX-512 the kernels themselves.
+     */
+    private static Kernels vector(int threads) {
+        return reporting(KernelProvider.vector(threads), Kernels.ROW_DOT_LANES);
+    }
+
+    /** {@code k}, reporting {@code lanes} floats per vector. */
+    private static Kernels reporting(Kernels k, int lanes) {
+        if (k.floatsPerVector() == lanes) {
+            return k;
+        }
+        return (Kernels) java.lang.reflect.Proxy.newProxyInstance(Kernels.class.getClassLoader(),
+                new Class<?>[] {Kernels.class}, (proxy, method, args) -> {
+                    if (method.getName().equals("floatsPerVector")) {
+                        return lanes;
+                    }
+                    try {
+                        return method.invoke(k, args);
+                    } catch (java.lang.reflect.InvocationTargetException e) {
+                        throw e.getCause();
+                    }
+                });
+    }
+
     @Test
     void withinTheReferenceBoundAndNotTheGemmsBits() {
         int before = PointwiseWeightGradient.bandFloats;
         try {
-            withinTheReferenceBoundAndNotTheGemmsBits(KernelProvider.vector(2));
+            withinTheReferenceBoundAndNotTheGemmsBits(vector(2));
             PointwiseWeightGradient.bandFloats = 16 * 1024; // bands of 1-14 rows
-            withinTheReferenceBoundAndNotTheGemmsBits(KernelProvider.vector(2));
+            withinTheReferenceBoundAndNotTheGemmsBits(vector(2));
         } finally {
             PointwiseWeightGradient.bandFloats = before;
         }
+    }
+
+    /**
+     * Kernels with vectors of another width (AVX2's 8 floats) leave the 1x1 weight gradient to the GEMM: the row dots'
+     * 16 lanes would be emulated there. The GEMM's bits, whatever this machine's width.
+     */
+    @Test
+    void otherVectorWidthsTakeTheGemm() {
+        int[] s = {2, 20, 56, 56, 42};
+        Random random = new Random(Arrays.hashCode(s));
+        Tensor x = Tensor.randn(random, 1f, s[0], s[1], s[2], s[3]);
+        Tensor dy = Tensor.randn(random, 1f, s[0], s[4], s[2], s[3]);
+        Tensor dw0 = Tensor.randn(random, 1f, s[4], s[1], 1, 1);
+        Kernels eight = reporting(KernelProvider.vector(2), 8);
+        Tensor gemm = weightGradient(eight, false, x, dy, dw0);
+        assertArrayEquals(gemm.data(), weightGradient(eight, true, x, dy, dw0).data(), "8-float vectors took the row dots");
     }
 
     private static void withinTheReferenceBoundAndNotTheGemmsBits(Kernels k) {
@@ -65,15 +110,8 @@ class PointwiseWeightGradientTest {
                     ConvParams.defaults());
             FastConvolutionTest.assertClose("1x1 weight gradient by row dots", cs, expected, rowDots, bound,
                     s[0] * s[2] * s[3] + 1);
-            boolean gemmBits = Arrays.equals(rowDots.data(), weightGradient(k, false, x, dy, dw0).data());
-            if (k.floatsPerVector() == Kernels.ROW_DOT_LANES) {
-                assertFalse(gemmBits, "the GEMM's bits: the row dots were not taken for " + Arrays.toString(s));
-            } else {
-                // vectors of another width (AVX2's 8 floats): the row dots' 16 lanes would be emulated, so the GEMM
-                // is taken, and must be
-                assertTrue(gemmBits, "not the GEMM's bits with " + k.floatsPerVector() + "-float vectors for "
-                        + Arrays.toString(s));
-            }
+            assertFalse(Arrays.equals(rowDots.data(), weightGradient(k, false, x, dy, dw0).data()),
+                    "the GEMM's bits: the row dots were not taken for " + Arrays.toString(s));
         }
     }
 
@@ -84,9 +122,11 @@ class PointwiseWeightGradientTest {
             Tensor x = Tensor.randn(random, 1f, s[0], s[1], s[2], s[3]);
             Tensor dy = Tensor.randn(random, 1f, s[0], s[4], s[2], s[3]);
             Tensor dw0 = Tensor.randn(random, 1f, s[4], s[1], 1, 1);
-            Tensor one = weightGradient(KernelProvider.vector(1), true, x, dy, dw0);
+            Tensor one = weightGradient(vector(1), true, x, dy, dw0);
+            assertFalse(Arrays.equals(one.data(), weightGradient(vector(1), false, x, dy, dw0).data()),
+                    "the GEMM's bits: the row dots were not taken for " + Arrays.toString(s));
             for (int threads : new int[] {2, 3}) {
-                assertArrayEquals(one.data(), weightGradient(KernelProvider.vector(threads), true, x, dy, dw0).data(),
+                assertArrayEquals(one.data(), weightGradient(vector(threads), true, x, dy, dw0).data(),
                         Arrays.toString(s) + " at " + threads + " threads");
             }
         }
