@@ -48,7 +48,7 @@ awk -v r="$R" -v s="$SECS" '/task-clock|context-switches|sys_enter/ { gsub(",", 
   seen[$2] = 1; printf "  %s per request: %.*f\n", e, (e == "msec" ? 4 : 2), $1 / (r * s) }' "$OUT/perf"
 awk -v r="$R" -v s="$SECS" '/task-clock/ { gsub(",", "", $1); printf "  client (wrk) task-clock per request: %.3f ms\n", $1 / (r * s) }' "$OUT/perf-wrk"
 curl -s http://127.0.0.1:$PORT/metrics | awk '/^convnet4j_batch_size_sum/ { s = $2 } /^convnet4j_batch_size_count/ { c = $2 }
-  /^convnet4j_lone_connection_polls_total|^convnet4j_worker_layout_batches_total|^convnet4j_worker_batches_total|^convnet4j_worker_handovers_total|^convnet4j_second_reads_total/ { p = p " " $1 "=" $2 }
+  /^convnet4j_lone_connection_polls_total|^convnet4j_lone_connection_poll_budget_seconds|^convnet4j_worker_layout_batches_total|^convnet4j_worker_batches_total|^convnet4j_worker_handovers_total|^convnet4j_second_reads_total/ { p = p " " $1 "=" $2 }
   END { if (c > 0) printf "  mean batch %.2f\n", s / c; if (p != "") print "  since start:" p }'
 # the counters of the measured window alone: batches per worker, handovers between workers, second reads, connections
 # resumed after a batch's answers by what their read found (the next request, or nothing: then the selector waits)
