@@ -31,6 +31,7 @@
 #        the concurrency of a warm server gets one settling window instead. The windows go into the report as
 #        RATE[IMAGES].
 #        SERVE_ARGS (environment): extra options for every 'convnet4j serve' started (e.g. "--lone-spin-us 0").
+#        PORT (environment, default 18181): the servers' port (another one when this script already runs on the machine).
 #        INPROC=THREADS:CAP:FORM (environment, ratio only): the in-process side as the server works instead of one
 #        thread on one ready tensor: THREADS threads (the server's workers) with kernels capped to CAP threads
 #        (0: the kernels' own count), FORM "tensor" (a ready tensor) or "bytes" (each batch built from the bytes the
@@ -97,7 +98,7 @@ REPORT="$REPO/bench/results/serve-$(date -u +%Y%m%d-%H%M).md"
 tool() { "${JAVA[@]}" -cp "$JAR" "$REPO/bench/ServeLoadTool.java" "$@" 2>/dev/null; }
 out() { echo "$*" | tee -a "$REPORT"; }
 
-PORT=18181
+PORT=${PORT:-18181}
 start_server() { # MODEL MAX_BATCH [more serve options]
   "${JAVA[@]}" -jar "$JAR" serve --model "$1=$WORK/$1.c4j" --port $PORT --max-batch "$2" --max-wait-us 2000 \
     --queue 256 --timeout-ms 120000 ${SERVE_ARGS:-} "${@:3}" >"$WORK/server.log" 2>&1 &

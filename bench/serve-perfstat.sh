@@ -8,7 +8,7 @@
 # several workers also the batches each worker took and the handovers between workers, since start and in the
 # measured window); the
 # client's (wrk's) CPU per request; the wake-ups of the thread that times requests out (in the window).
-# SERVE_ARGS: extra serve options (e.g. "--lone-spin-us 0"). CPU per request is also split by thread (from
+# SERVE_ARGS: extra serve options (e.g. "--lone-spin-us 0"); PORT: the port (default 18192). CPU per request is also split by thread (from
 # /proc/PID/task/*/stat). INPROC=B: then the same counters for in-process predict at batch B on one thread (the
 # reference the ratio cells compare with; ServeLoadTool baseline-loop, warmed up as serve-load.sh does), per batch.
 # MODEL=resnet18 (default lenet5): that model (DIR/MODEL.c4j, bodies in DIR/MODEL); SECS (default 5): the length of
@@ -20,7 +20,7 @@
 set -uo pipefail
 JAR=$1; MB=$2; C=$3; MIX=$4; shift 4
 REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)"
-DIR=${C4J_PERF_DIR:-/tmp/c4j-perf}; PORT=18192; OUT=$(mktemp -d); MODEL=${MODEL:-lenet5}; SECS=${SECS:-5}
+DIR=${C4J_PERF_DIR:-/tmp/c4j-perf}; PORT=${PORT:-18192}; OUT=$(mktemp -d); MODEL=${MODEL:-lenet5}; SECS=${SECS:-5}
 . "$REPO/bench/serve-start.sh"
 serve_start "$JAR" $PORT "$MODEL" "$DIR/$MODEL.c4j" "$MB" "$OUT/server.log" "$@"
 T=$(( C < 2 ? 1 : 2 ))
