@@ -242,9 +242,11 @@ public class ServeLoadTool {
                     warm.add(rate, took, rate * took);
                 }
                 System.out.println(warm);
+                STAGES.sinceLast(); // the warm-up's stages are not counted
             } else {
-                System.out.printf(Locale.ROOT, "%.1f%n", imagesPerSecond(once, side.threads(), side.cap(),
-                        Double.parseDouble(w[0])));
+                STAGES.sinceLast();
+                System.out.printf(Locale.ROOT, "%.1f%s%n", imagesPerSecond(once, side.threads(), side.cap(),
+                        Double.parseDouble(w[0])), STAGES.sinceLast());
             }
             System.out.flush();
         }
@@ -335,6 +337,7 @@ public class ServeLoadTool {
         }
         int bodies = batch / samples;
         return () -> {
+            long c0 = STAGES.clock();
             Tensor x = Tensor.zeros(in.prepend(batch));
             int off = 0;
             InferenceProtocol.OutputFormat format = null;
@@ -344,7 +347,9 @@ public class ServeLoadTool {
                 off += r.input().size();
                 format = r.outputFormat();
             }
+            long c1 = STAGES.add(Stages.PARSE, c0);
             Tensor y = model.predict(x);
+            long c2 = STAGES.add(Stages.FORWARD, c1);
             int per = y.size() / batch;
             Shape outSample = y.shape().dropFirst();
             int bytes = 0;
@@ -354,8 +359,54 @@ public class ServeLoadTool {
                 bytes += InferenceProtocol.encodeResponse("m", null, Tensor.wrap(d, outSample.prepend(samples)), format)
                         .body().length;
             }
+            STAGES.add(Stages.ENCODE, c2);
+            STAGES.batches.increment();
             return bytes > 0 ? batch : 0;
         };
+    }
+
+    /**
+     * With {@code -Dconvnet4j.serve.stageCpu=true} (the server's switch of the same name, ServeMetrics.STAGE_CPU):
+     * the thread CPU time of the bytes forms' stages, read with the same clock as the server's counters: the parse
+     * (with the copy into the batch), the forward pass, the answers' encoding. Each rate line of baseline-loop then
+     * also says them, in microseconds per batch, for that run ("parse=P forward=F encode=E batches=N").
+     */
+    static final Stages STAGES = new Stages();
+
+    static final class Stages {
+        static final int PARSE = 0;
+        static final int FORWARD = 1;
+        static final int ENCODE = 2;
+        final boolean on = Boolean.getBoolean("convnet4j.serve.stageCpu");
+        final java.lang.management.ThreadMXBean clock = java.lang.management.ManagementFactory.getThreadMXBean();
+        final java.util.concurrent.atomic.LongAdder[] nanos = {new java.util.concurrent.atomic.LongAdder(),
+                new java.util.concurrent.atomic.LongAdder(), new java.util.concurrent.atomic.LongAdder()};
+        final java.util.concurrent.atomic.LongAdder batches = new java.util.concurrent.atomic.LongAdder();
+
+        long clock() {
+            return on ? clock.getCurrentThreadCpuTime() : 0;
+        }
+
+        /** Adds the time since {@code start} to {@code stage}; returns the clock's reading (the next stage's start). */
+        long add(int stage, long start) {
+            if (!on) {
+                return 0;
+            }
+            long now = clock.getCurrentThreadCpuTime();
+            nanos[stage].add(now - start);
+            return now;
+        }
+
+        /** " parse=P forward=F encode=E batches=N" (us per batch) since the last call, or "" when off. */
+        String sinceLast() {
+            if (!on) {
+                return "";
+            }
+            long n = batches.sumThenReset();
+            double d = Math.max(1, n) * 1000.0;
+            return String.format(Locale.ROOT, " parse=%.2f forward=%.2f encode=%.2f batches=%d",
+                    nanos[PARSE].sumThenReset() / d, nanos[FORWARD].sumThenReset() / d, nanos[ENCODE].sumThenReset() / d, n);
+        }
     }
 
     /**

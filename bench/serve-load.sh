@@ -31,12 +31,18 @@
 #        the concurrency of a warm server gets one settling window instead. The windows go into the report as
 #        RATE[IMAGES].
 #        SERVE_ARGS (environment): extra options for every 'convnet4j serve' started (e.g. "--lone-spin-us 0").
+#        PORT (environment, default 18181): the servers' port (another one when this script already runs on the machine).
 #        INPROC=THREADS:CAP:FORM (environment, ratio only): the in-process side as the server works instead of one
 #        thread on one ready tensor: THREADS threads (the server's workers) with kernels capped to CAP threads
 #        (0: the kernels' own count), FORM "tensor" (a ready tensor) or "bytes" (each batch built from the bytes the
 #        cell's clients send: its JSON or binary bodies parsed by the server's parser and the answers encoded, or
 #        its pictures decoded and prepared; ServeLoadTool baseline-loop). E.g. INPROC=2:1:bytes for LeNet-5's
 #        default layout of two single-threaded workers on 2 cores.
+#        STAGE_CPU=1 (environment, ratio only): every JVM runs with -Dconvnet4j.serve.stageCpu=true (the thread CPU of
+#        each request's stages, ServeMetrics.STAGE_CPU, also read by ServeLoadTool), and after the table the report
+#        lists, per cell and round, us of thread CPU per request in the server (v2 parse, forward pass, encode, the
+#        answer's write; from /metrics) and per batch in the like-for-like JVM (parse with the copy into the batch,
+#        forward pass, encode): whether a served forward pass costs what an in-process one does.
 #        LIKE=THREADS:CAP:FORM (environment, ratio only): as INPROC, but in a second in-process JVM and in columns of
 #        their own (served against it, wall and per CPU-second) next to the plain side, in the cells of the models
 #        in LIKE_MODELS (default lenet5); e.g. LIKE=2:1:bytes: both readings of the 90% target in one table.
@@ -76,6 +82,7 @@ command -v jcmd >/dev/null && command -v jstat >/dev/null || { echo "serve-load.
 "$REPO/convnet4j" --version >/dev/null   # builds the jar when sources changed
 JAR="${JAR:-$REPO/convnet4j-cli/target/convnet4j.jar}"  # JAR=FILE: another build (a copy, kept still during a long run)
 JAVA=(java --add-modules jdk.incubator.vector -Xss4m -Xmx2g -XX:-UseDynamicNumberOfCompilerThreads)
+[ "${STAGE_CPU:-0}" = 1 ] && JAVA+=(-Dconvnet4j.serve.stageCpu=true)
 WORK="$(mktemp -d)"
 SERVER_PID=""
 # the in-process JVMs of --only ratio, by side (base, like): PID, the FIFOs' descriptors, what it runs, warm batches
@@ -91,7 +98,7 @@ REPORT="$REPO/bench/results/serve-$(date -u +%Y%m%d-%H%M).md"
 tool() { "${JAVA[@]}" -cp "$JAR" "$REPO/bench/ServeLoadTool.java" "$@" 2>/dev/null; }
 out() { echo "$*" | tee -a "$REPORT"; }
 
-PORT=18181
+PORT=${PORT:-18181}
 start_server() { # MODEL MAX_BATCH [more serve options]
   "${JAVA[@]}" -jar "$JAR" serve --model "$1=$WORK/$1.c4j" --port $PORT --max-batch "$2" --max-wait-us 2000 \
     --queue 256 --timeout-ms 120000 ${SERVE_ARGS:-} "${@:3}" >"$WORK/server.log" 2>&1 &
@@ -104,6 +111,10 @@ start_server() { # MODEL MAX_BATCH [more serve options]
     sleep 0.5
   done
   echo "server did not start:" >&2; cat "$WORK/server.log" >&2; exit 1
+}
+stage_cpu() { # the server's stage counters (STAGE_CPU=1): "parse forward encode write" in seconds so far
+  curl -s "http://127.0.0.1:$PORT/metrics" | awk '/^convnet4j_stage_cpu_seconds_total/ { split($1, a, "\""); v[a[2]] = $2 }
+    END { print v["parse"] + 0, v["forward"] + 0, v["encode"] + 0, v["write"] + 0 }'
 }
 stop_server() {
   kill -TERM "$SERVER_PID"; wait "$SERVER_PID" || true; SERVER_PID=""
@@ -195,7 +206,7 @@ jvm_run() { # SIDE SECONDS BATCH: sets RATE (images/s) and TICKS (the JVM's CPU 
   pid=$(java_pid "${JPID[$1]}")
   c0=$(cpu_ticks "$pid")
   echo "$2 $3" >&"${JIN[$1]}"
-  read -r RATE <&"${JOUT[$1]}"
+  read -r RATE STAGED <&"${JOUT[$1]}"   # STAGED: the run's stages (STAGE_CPU=1), else empty
   TICKS=$(( $(cpu_ticks "$pid") - c0 ))
 }
 
@@ -248,7 +259,7 @@ if [ "$ONLY" = ratio ]; then
   # images per CPU-second of the server process vs of the in-process JVM: independent of how much of the machine
   # each side got (on a loaded machine the side with more runnable threads gets a larger share)
   per_cpu() { awk -v b="$1" -v cs="$2" -v a="$3" -v ca="$4" 'BEGIN { if (ca > 0 && cs > 0) printf "%.2f", (b / cs) / (a / ca); else print "-" }'; } # SERVED TICKS IN_PROCESS TICKS
-  made=""; warmups=""; srv_key=""; srv_mix=""
+  made=""; warmups=""; srv_key=""; srv_mix=""; stages=""
   for cell in $CELLS; do
     IFS=: read -r m batch samples conc format secs inbatch <<<"$cell"
     secs=${secs:-$DURATION}
@@ -294,12 +305,28 @@ if [ "$ONLY" = ratio ]; then
     t0=$(batch_totals "$m")
     for _ in $(seq 1 "$ROUNDS"); do
       jvm_run base "$secs" "$inbatch"; a=$RATE; ca=$TICKS
-      [ -n "$like" ] && { jvm_run like "$secs" "$inbatch"; l=$RATE; cl=$TICKS; }
+      [ -n "$like" ] && { jvm_run like "$secs" "$inbatch"; l=$RATE; cl=$TICKS; STAGED_LIKE=$STAGED; }
+      [ "${STAGE_CPU:-0}" = 1 ] && g0=$(stage_cpu)
       s0=$(cpu_ticks "$SERVER_PID")
       wrk -t$threads -c$conc -d${secs}s --timeout 120s -s "$REPO/bench/serve-load.lua" "http://127.0.0.1:$PORT" \
         -- "$m" "$WORK/$m" "$format$samples" >"$WORK/wrk.txt"
       s1=$(cpu_ticks "$SERVER_PID")
       b=$(awk -v s="$samples" '$1 == "rps" { printf "%.1f", $2 * s }' "$WORK/wrk.txt")
+      if [ "${STAGE_CPU:-0}" = 1 ]; then
+        # us of thread CPU per request: the server's stage counters' growth over the round's requests, and its whole
+        # CPU (compilers excepted); the like-for-like JVM's stages per batch (ServeLoadTool) and its whole CPU per batch
+        reqs=$(awk -v t="$secs" '$1 == "rps" { printf "%.0f", $2 * t }' "$WORK/wrk.txt")
+        srv_st=$(echo "$g0 $(stage_cpu)" | awk -v n="$reqs" -v c=$((s1 - s0)) -v hz="$(getconf CLK_TCK)" '{
+          printf "%.1f | %.1f | %.1f | %.1f | %.1f", 1e6 * ($5 - $1) / n, 1e6 * ($6 - $2) / n, 1e6 * ($7 - $3) / n,
+            1e6 * ($8 - $4) / n, 1e6 * c / hz / n }')
+        like_st="- | - | - | -"
+        if [ -n "$like" ]; then
+          like_st=$(echo "$STAGED_LIKE" | awk -v c="$cl" -v hz="$(getconf CLK_TCK)" '{ for (i = 1; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
+            printf "%s | %s | %s | %.1f", v["parse"], v["forward"], v["encode"], (v["batches"] > 0 ? 1e6 * c / hz / v["batches"] : 0) }')
+        fi
+        stages="$stages
+| $m | $conc | $format$samples | $srv_st | $like_st |"
+      fi
       bad=$(( bad + $(awk '/^status / && $2 != "200:" { n += $3 } END { print n + 0 }' "$WORK/wrk.txt") ))
       p50s="$p50s $(field p50_ms "$WORK/wrk.txt")"; p99s="$p99s $(field p99_ms "$WORK/wrk.txt")"
       ins="$ins $a"; srv="$srv $b"; ratios="$ratios $(ratio "$b" "$a")"
@@ -328,6 +355,15 @@ if [ "$ONLY" = ratio ]; then
   out ""
   out "| model | server max batch | samples/request | concurrency | format | in-process batch | in-process windows |${LIKE:+ like-for-like windows |} served windows |"
   out "|---|---|---|---|---|---|---|${LIKE:+---|}---|$warmups"
+  out ""
+  if [ -n "$stages" ]; then
+    out ""
+    out "Thread CPU by stage (STAGE_CPU=1), us per request in the server (per round; whole = all the server's CPU, the"
+    out "JIT compilers excepted) and per batch in the like-for-like JVM (parse includes the copy into the batch):"
+    out ""
+    out "| model | concurrency | requests | served parse | served forward | served encode | served write | served whole | like parse | like forward | like encode | like whole |"
+    out "|---|---|---|---|---|---|---|---|---|---|---|---|$stages"
+  fi
   out ""
   out "Load average at the end: $(cut -d' ' -f1-3 /proc/loadavg); $(( SECONDS / 60 )) min $(( SECONDS % 60 )) s in all."
   echo "Report: $REPORT"

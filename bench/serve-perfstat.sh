@@ -8,7 +8,7 @@
 # several workers also the batches each worker took and the handovers between workers, since start and in the
 # measured window); the
 # client's (wrk's) CPU per request; the wake-ups of the thread that times requests out (in the window).
-# SERVE_ARGS: extra serve options (e.g. "--lone-spin-us 0"). CPU per request is also split by thread (from
+# SERVE_ARGS: extra serve options (e.g. "--lone-spin-us 0"); PORT: the port (default 18192). CPU per request is also split by thread (from
 # /proc/PID/task/*/stat). INPROC=B: then the same counters for in-process predict at batch B on one thread (the
 # reference the ratio cells compare with; ServeLoadTool baseline-loop, warmed up as serve-load.sh does), per batch.
 # MODEL=resnet18 (default lenet5): that model (DIR/MODEL.c4j, bodies in DIR/MODEL); SECS (default 5): the length of
@@ -20,7 +20,7 @@
 set -uo pipefail
 JAR=$1; MB=$2; C=$3; MIX=$4; shift 4
 REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)"
-DIR=${C4J_PERF_DIR:-/tmp/c4j-perf}; PORT=18192; OUT=$(mktemp -d); MODEL=${MODEL:-lenet5}; SECS=${SECS:-5}
+DIR=${C4J_PERF_DIR:-/tmp/c4j-perf}; PORT=${PORT:-18192}; OUT=$(mktemp -d); MODEL=${MODEL:-lenet5}; SECS=${SECS:-5}
 . "$REPO/bench/serve-start.sh"
 serve_start "$JAR" $PORT "$MODEL" "$DIR/$MODEL.c4j" "$MB" "$OUT/server.log" "$@"
 T=$(( C < 2 ? 1 : 2 ))
@@ -48,7 +48,7 @@ awk -v r="$R" -v s="$SECS" '/task-clock|context-switches|sys_enter/ { gsub(",", 
   seen[$2] = 1; printf "  %s per request: %.*f\n", e, (e == "msec" ? 4 : 2), $1 / (r * s) }' "$OUT/perf"
 awk -v r="$R" -v s="$SECS" '/task-clock/ { gsub(",", "", $1); printf "  client (wrk) task-clock per request: %.3f ms\n", $1 / (r * s) }' "$OUT/perf-wrk"
 curl -s http://127.0.0.1:$PORT/metrics | awk '/^convnet4j_batch_size_sum/ { s = $2 } /^convnet4j_batch_size_count/ { c = $2 }
-  /^convnet4j_lone_connection_polls_total|^convnet4j_worker_layout_batches_total|^convnet4j_worker_batches_total|^convnet4j_worker_handovers_total|^convnet4j_second_reads_total/ { p = p " " $1 "=" $2 }
+  /^convnet4j_lone_connection_polls_total|^convnet4j_lone_connection_poll_budget_seconds|^convnet4j_worker_layout_batches_total|^convnet4j_worker_batches_total|^convnet4j_worker_handovers_total|^convnet4j_second_reads_total/ { p = p " " $1 "=" $2 }
   END { if (c > 0) printf "  mean batch %.2f\n", s / c; if (p != "") print "  since start:" p }'
 # the counters of the measured window alone: batches per worker, handovers between workers, second reads, connections
 # resumed after a batch's answers by what their read found (the next request, or nothing: then the selector waits)

@@ -15,12 +15,12 @@
 # TOP=N (optional): also the N leaf methods outside the forward pass and the N methods of ours they run under.
 # Usage: bench/serve-stages.sh JAR MAX_BATCH CONC MIX [extra JVM options, e.g. -Dconvnet4j.serve.lean=true]
 #        (model and bodies: DIR=$C4J_PERF_DIR, default /tmp/c4j-perf, written by ServeLoadTool models/bodies; needs
-#        perf with kernel symbols readable; MODEL=NAME serves DIR/NAME.c4j with the bodies in DIR/NAME, default lenet5)
+#        perf with kernel symbols readable; MODEL=NAME serves DIR/NAME.c4j with the bodies in DIR/NAME, default lenet5; PORT: the port, default 18199)
 set -uo pipefail
 [ $# -ge 4 ] || { sed -n '2,19p' "$0" >&2; exit 2; }
 JAR=$1; MB=$2; C=$3; MIX=$4; shift 4
 REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)"
-DIR=${C4J_PERF_DIR:-/tmp/c4j-perf}; PORT=18199; OUT=$(mktemp -d); MODEL=${MODEL:-lenet5}
+DIR=${C4J_PERF_DIR:-/tmp/c4j-perf}; PORT=${PORT:-18199}; OUT=$(mktemp -d); MODEL=${MODEL:-lenet5}
 . "$REPO/bench/serve-start.sh"
 serve_start "$JAR" $PORT "$MODEL" "$DIR/$MODEL.c4j" "$MB" "$OUT/server.log" -XX:+UnlockDiagnosticVMOptions \
   -XX:+DumpPerfMapAtExit -XX:+PreserveFramePointer "$@"

@@ -62,8 +62,8 @@ final class ServeCommand extends CliCommand {
     @Option(names = "--idle-timeout", paramLabel = "SECONDS", defaultValue = "30")
     long idleTimeoutSeconds;
 
-    @Option(names = "--lone-spin-us", paramLabel = "MICROS", defaultValue = "100")
-    long loneSpinMicros;
+    @Option(names = "--lone-spin-us", paramLabel = "MICROS|auto", defaultValue = "100")
+    String loneSpin;
 
     @Option(names = "--warmup", paramLabel = "N", defaultValue = "5")
     int warmup;
@@ -80,7 +80,7 @@ final class ServeCommand extends CliCommand {
         requireRange("--max-pixels", maxPixels, 1, Long.MAX_VALUE);
         requireRange("--timeout-ms", timeoutMillis, 1, Long.MAX_VALUE);
         requireRange("--max-wait-us", maxWaitMicros, 0, Long.MAX_VALUE);
-        requireRange("--lone-spin-us", loneSpinMicros, 0, Long.MAX_VALUE);
+        long loneSpinMicros = loneSpinMicros();
         requireRange("--keep-alive", keepAliveSeconds, 1, MAX_SECONDS);
         requireRange("--idle-timeout", idleTimeoutSeconds, 1, MAX_SECONDS);
         requireRange("--warmup", warmup, 0, Long.MAX_VALUE);
@@ -136,5 +136,20 @@ final class ServeCommand extends CliCommand {
         out.println("Stopped.");
         out.flush();
         return 0;
+    }
+
+    /** {@code --lone-spin-us}: microseconds (0 or more), or {@code auto}. */
+    private long loneSpinMicros() {
+        if (loneSpin.equals("auto")) {
+            return ModelServer.Options.LONE_SPIN_AUTO;
+        }
+        long micros;
+        try {
+            micros = Long.parseLong(loneSpin);
+        } catch (NumberFormatException e) {
+            throw new BadInputException("--lone-spin-us: expected microseconds or auto, got '" + loneSpin + "'");
+        }
+        requireRange("--lone-spin-us", micros, 0, Long.MAX_VALUE);
+        return micros;
     }
 }

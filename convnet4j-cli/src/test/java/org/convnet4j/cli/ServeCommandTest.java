@@ -41,6 +41,10 @@ class ServeCommandTest {
         assertEquals(2, negativeSpin.exitCode());
         assertEquals(1, negativeSpin.err().strip().lines().count(), negativeSpin.err());
         assertTrue(negativeSpin.err().contains("--lone-spin-us: must be at least 0, got -1"), negativeSpin.err());
+        CliRun wordSpin = CliRun.of("serve", "--model", "m=lenet.c4j", "--lone-spin-us", "soon");
+        assertEquals(2, wordSpin.exitCode());
+        assertEquals(1, wordSpin.err().strip().lines().count(), wordSpin.err());
+        assertTrue(wordSpin.err().contains("--lone-spin-us: expected microseconds or auto, got 'soon'"), wordSpin.err());
         CliRun negativeWarmup = CliRun.of("serve", "--model", "m=lenet.c4j", "--warmup", "-1");
         assertEquals(2, negativeWarmup.exitCode());
         assertEquals(1, negativeWarmup.err().strip().lines().count(), negativeWarmup.err());

@@ -847,6 +847,7 @@ public final class Batcher implements AutoCloseable {
                 }
             }
             long t0 = System.nanoTime();
+            long cpu0 = metrics.threadCpuNanos();
             Tensor y;
             mostRunning.accumulateAndGet(running.incrementAndGet(), Math::max);
             try {
@@ -855,6 +856,7 @@ public final class Batcher implements AutoCloseable {
                 running.decrementAndGet();
             }
             long nanos = System.nanoTime() - t0;
+            metrics.stageCpu("forward", cpu0);
             metrics.batch(name, n, nanos / 1e9);
             observe(n, nanos);
             int outPer = y.size() / n;

@@ -35,6 +35,15 @@ import org.eclipse.jetty.util.thread.Scheduler;
  * change from another thread) is consumed by {@code selectNow}; Jetty's loop applies the pending updates when
  * this returns, so they are delayed by at most {@code spinMicros}, never lost.
  *
+ * <p>{@link #AUTO} ({@code --lone-spin-us auto}): the poll is bounded by what sleeping costs instead of a fixed
+ * time. Each selector thread measures the CPU time of its blocking selects after answering the lone connection
+ * (the thread's own clock: the {@code epoll_wait}, the sleep's and the wake-up's kernel work, the selected key;
+ * the sleep itself costs no CPU) and polls at most that long (an average, at most {@link #AUTO_MAX_MICROS}). The
+ * classic rule of spinning before blocking: a client that turns round within that time costs the poll its turn-round,
+ * less than a sleep; one that does not costs the poll plus the sleep, at most twice the sleep (and polls that run
+ * out make the next ones rarer, as above), whatever the client's turn-round. On one connection the CPU per request is
+ * then at most about the better of the fixed poll and no poll plus one wake-up's CPU.
+ *
  * <p>Its sockets cut a request head that stops arriving, take back the bytes a lean connection has read and, if
  * asked ({@link #readAgainAfterBatches}), read once more before waiting on the selector ({@link ServeEndPoint}).
  */
@@ -44,7 +53,21 @@ final class LoneConnectionConnector extends ServerConnector {
     /** Per thread: has this thread ever selected for one of these connectors (it is, or was, a selector thread)? */
     private static final ThreadLocal<boolean[]> SELECTING = ThreadLocal.withInitial(() -> new boolean[1]);
 
+    /** {@code spinMicros} value: poll as long as a blocking select costs this selector thread (see the class comment). */
+    static final long AUTO = -1;
+    /** The longest poll {@link #AUTO} chooses, whatever the blocking selects cost (a stalled measurement). */
+    static final long AUTO_MAX_MICROS = 100;
+    /** Blocking selects after a lone answer measured per measurement taken in {@link #AUTO} (see {@code measure}). */
+    private static final int AUTO_SAMPLE_EVERY = 4;
+    private static final java.lang.management.ThreadMXBean THREAD_CLOCK =
+            java.lang.management.ManagementFactory.getThreadMXBean();
+
+    /** The fixed poll in nanoseconds; 0 with {@link #AUTO} (each selector's own budget then) or without a poll. */
     private final long spinNanos;
+    private final boolean auto;
+    /** The last budget an {@link #AUTO} selector chose (ns; for tests and /metrics), and its measurements so far. */
+    private volatile long autoBudgetNanos;
+    private final LongAdder autoMeasured = new LongAdder();
     private final LongAdder caught = new LongAdder();
     private final LongAdder missed = new LongAdder();
     private final LongAdder blocking = new LongAdder();
@@ -64,10 +87,34 @@ final class LoneConnectionConnector extends ServerConnector {
     /** {@code selectors}: how many selector threads (-1: Jetty's default, one per two cores, at most four). */
     LoneConnectionConnector(Server server, long spinMicros, int selectors, ConnectionFactory... factories) {
         super(server, -1, selectors, factories);
-        if (spinMicros < 0) {
-            throw new IllegalArgumentException("spin of " + spinMicros + " us: must be >= 0");
+        if (spinMicros < 0 && spinMicros != AUTO) {
+            throw new IllegalArgumentException("spin of " + spinMicros + " us: must be >= 0 (or AUTO)");
         }
-        this.spinNanos = spinMicros * 1000L;
+        this.auto = spinMicros == AUTO;
+        this.spinNanos = auto ? 0 : spinMicros * 1000L;
+    }
+
+    /** Whether a select after answering the lone connection may poll: a fixed poll, or {@link #AUTO}. */
+    private boolean polls() {
+        return spinNanos > 0 || auto;
+    }
+
+    /**
+     * The poll {@link #AUTO} allows after a blocking select measured at {@code blockingNanos} of thread CPU (a
+     * smoothed value): that long, at most {@link #AUTO_MAX_MICROS}.
+     */
+    static long autoBudget(long blockingNanos) {
+        return Math.max(0, Math.min(blockingNanos, AUTO_MAX_MICROS * 1000L));
+    }
+
+    /** With {@link #AUTO}: the last poll budget a selector chose (ns), 0 before any blocking select was measured. */
+    long autoBudgetNanos() {
+        return autoBudgetNanos;
+    }
+
+    /** With {@link #AUTO}: blocking selects measured so far. */
+    long autoMeasured() {
+        return autoMeasured.sum();
     }
 
     /**
@@ -80,7 +127,7 @@ final class LoneConnectionConnector extends ServerConnector {
 
     /** As {@link #answered(Request)}, for a connection of {@code connector}. */
     static void answered(org.eclipse.jetty.server.Connector connector) {
-        if (connector instanceof LoneConnectionConnector c && c.spinNanos > 0) {
+        if (connector instanceof LoneConnectionConnector c && c.polls()) {
             ANSWERED.get()[0] = true;
         }
     }
@@ -189,6 +236,11 @@ final class LoneConnectionConnector extends ServerConnector {
         private int backoff;
         /** Whether this selector's last select was a poll that caught something. */
         private boolean lastCaught;
+        /** {@link #AUTO}: the next blocking select follows a lone answer and is to be measured (maybe). */
+        private boolean measureNext;
+        private int sinceMeasured;
+        /** {@link #AUTO}: the thread CPU of a blocking select after a lone answer, smoothed (ns; 0: none yet). */
+        private long blockingNanos;
 
         PollingSelector(SelectorManager manager, int id) {
             super(manager, id);
@@ -201,18 +253,23 @@ final class LoneConnectionConnector extends ServerConnector {
             if (!now) {
                 lastCaught = false;
             }
-            if (!now && spinNanos > 0) {
+            if (!now && polls()) {
                 boolean[] mark = ANSWERED.get();
                 if (mark[0]) {
                     mark[0] = false;
                     if (getConnectedEndPoints().size() == 1) {
-                        if (skip == 0) {
+                        long budget = auto ? autoBudget(blockingNanos) : spinNanos;
+                        measureNext = auto;
+                        if (skip == 0 && budget > 0) {
                             // 0 when it ran out: Jetty's loop goes round (applying updates whose wake-up the poll
                             // consumed) and comes back here, mark cleared, for the ordinary select
-                            int n = poll(selector);
+                            int n = poll(selector, budget);
                             lastCaught = n > 0;
+                            if (lastCaught) {
+                                measureNext = false;
+                            }
                             return n;
-                        } else {
+                        } else if (budget > 0) {
                             skip--;
                             skipped.increment();
                         }
@@ -224,8 +281,27 @@ final class LoneConnectionConnector extends ServerConnector {
                 if (afterCatch) {
                     sleptAfterCatch.increment();
                 }
+                if (measureNext) {
+                    measureNext = false;
+                    // one in AUTO_SAMPLE_EVERY: the clock is a system call each side of the select
+                    if (++sinceMeasured >= AUTO_SAMPLE_EVERY || blockingNanos == 0) {
+                        sinceMeasured = 0;
+                        return measuredSelect(selector);
+                    }
+                }
             }
             return super.nioSelect(selector, now);
+        }
+
+        /** A blocking select whose thread CPU goes into {@link #blockingNanos} ({@link #AUTO}). */
+        private int measuredSelect(Selector selector) throws IOException {
+            long cpu0 = THREAD_CLOCK.getCurrentThreadCpuTime();
+            int n = super.nioSelect(selector, false);
+            long took = THREAD_CLOCK.getCurrentThreadCpuTime() - cpu0;
+            blockingNanos = blockingNanos == 0 ? took : blockingNanos + (took - blockingNanos) / 8;
+            autoBudgetNanos = autoBudget(blockingNanos);
+            autoMeasured.increment();
+            return n;
         }
 
         /**
@@ -234,9 +310,9 @@ final class LoneConnectionConnector extends ServerConnector {
          * running): the next 1, 3, 7 ... up to 63 opportunities are let pass without polling, and a poll that
          * catches a request starts over, so the CPU spent on polls that find nothing stays small.
          */
-        private int poll(Selector selector) throws IOException {
+        private int poll(Selector selector, long budgetNanos) throws IOException {
             long start = System.nanoTime();
-            long deadline = start + spinNanos;
+            long deadline = start + budgetNanos;
             polling.incrementAndGet();
             try {
                 do {

@@ -123,9 +123,14 @@ public final class ModelServer implements AutoCloseable {
         /**
          * After answering the only open connection on the selector thread, poll that long for its next request
          * before sleeping in {@code epoll_wait} (a client turns round in some 30-50 us; sleeping and waking cost a
-         * lone connection about a third of its throughput). At most once per answer; 0: never.
+         * lone connection about a third of its throughput). At most once per answer; 0: never;
+         * {@link #LONE_SPIN_AUTO}: at most as long as sleeping and waking costs that selector thread in CPU, as it
+         * measures it (so a client that turns round within a wake-up's cost is caught, and one that does not costs at
+         * most about twice a wake-up; see {@code LoneConnectionConnector}).
          */
         public long loneSpinMicros = 100;
+        /** {@link #loneSpinMicros} value: a poll bounded by the measured CPU cost of sleeping ({@code --lone-spin-us auto}). */
+        public static final long LONE_SPIN_AUTO = LoneConnectionConnector.AUTO;
         /**
          * Warm-up before readiness (Triton's {@code model_warmup}): each model's worker runs this many forward
          * passes at every batch size dynamic batching can form (1 to {@link #maxBatch}) before
@@ -166,6 +171,12 @@ public final class ModelServer implements AutoCloseable {
          * {@code -Dconvnet4j.serve.secondRead=true} turns it on without a code change.
          */
         public boolean secondRead = Boolean.getBoolean("convnet4j.serve.secondRead");
+        /**
+         * Count the thread CPU time of each v2 request's stages (parse, forward pass, encode, write) and serve it on
+         * /metrics ({@link ServeMetrics#countStageCpu}); a measuring aid, off by default
+         * ({@code -Dconvnet4j.serve.stageCpu=true}).
+         */
+        public boolean stageCpu = Boolean.getBoolean("convnet4j.serve.stageCpu");
         /**
          * After a batch's answers, when nothing else is queued, the model's worker sleeps this long before it reads
          * the answered connections' next requests (see {@code AnsweringThreadPool.batch}): with nothing to do until
@@ -229,6 +240,7 @@ public final class ModelServer implements AutoCloseable {
             throw new IllegalArgumentException("ModelServer: the resume delay must be 0 to " + MAX_RESUME_DELAY_MICROS
                     + " us, got " + options.resumeDelayMicros);
         }
+        metrics.countStageCpu(options.stageCpu); // before any worker or selector thread starts
         for (Map.Entry<String, SavedModel> e : saved.entrySet()) {
             String name = e.getKey();
             if (!ServedModelNames.isValid(name)) {
@@ -261,6 +273,9 @@ public final class ModelServer implements AutoCloseable {
                 .toArray(CompletableFuture[]::new));
         metrics.lonePolls(() -> connector == null ? 0 : connector.caught(),
                 () -> connector == null ? 0 : connector.missed(), () -> connector == null ? 0 : connector.pollNanos());
+        if (options.loneSpinMicros == Options.LONE_SPIN_AUTO) {
+            metrics.lonePollBudget(() -> connector == null ? 0 : connector.autoBudgetNanos());
+        }
         metrics.batchResumptions(() -> threads == null ? 0 : threads.resumedAfterBatches(),
                 () -> threads == null ? 0 : threads.resumedWithNothing());
         if (options.fullBatchesOnSelectors) {
@@ -767,7 +782,9 @@ public final class ModelServer implements AutoCloseable {
                            org.eclipse.jetty.util.Callback callback, long t0) {
             InferenceProtocol.Request req;
             try {
+                long cpu0 = metrics.threadCpuNanos();
                 req = InferenceProtocol.parseRequest(body, jsonLength, m.input, options.maxSamplesPerRequest, m.names);
+                metrics.stageCpu("parse", cpu0);
             } catch (Exception | OutOfMemoryError | StackOverflowError e) {
                 refuse(response, callback, e, t0);
                 return;
@@ -784,8 +801,10 @@ public final class ModelServer implements AutoCloseable {
                                 org.eclipse.jetty.server.Response response, org.eclipse.jetty.util.Callback callback,
                                 long t0) {
             try {
+                long cpu0 = metrics.threadCpuNanos();
                 InferenceProtocol.Request req = InferenceProtocol.parseRequest(whole, jsonLength, m.input,
                         options.maxSamplesPerRequest, m.names);
+                metrics.stageCpu("parse", cpu0);
                 return () -> infer(m, req, response, callback, t0);
             } catch (Exception | OutOfMemoryError | StackOverflowError e) {
                 return () -> refuse(response, callback, e, t0);
@@ -880,8 +899,10 @@ public final class ModelServer implements AutoCloseable {
                 return;
             }
             try {
+                long cpu0 = metrics.threadCpuNanos();
                 InferenceProtocol.Encoded answer = InferenceProtocol.encodeResponse(m.name, req.id(), out,
                         req.outputFormat(), req.outputName());
+                metrics.stageCpu("encode", cpu0);
                 send(reply, 200, answer.jsonLength() >= 0 ? "application/octet-stream" : "application/json",
                         answer.body(), answer.jsonLength(), t0);
             } catch (Exception | OutOfMemoryError | StackOverflowError e) {
@@ -899,7 +920,9 @@ public final class ModelServer implements AutoCloseable {
     /** Writes a v2 answer and counts the request (its status and time since arrival). */
     private void send(V2Reply reply, int status, String type, byte[] body, int jsonLength, long t0) {
         try {
+            long cpu0 = metrics.threadCpuNanos();
             reply.send(status, type, body, jsonLength, draining);
+            metrics.stageCpu("write", cpu0);
         } finally {
             metrics.request(INFER, status, (System.nanoTime() - t0) / 1e9);
             inFlight.decrementAndGet();
@@ -933,8 +956,10 @@ public final class ModelServer implements AutoCloseable {
             if (draining) {
                 throw new ApiException(503, "the server is shutting down");
             }
+            long cpu0 = metrics.threadCpuNanos();
             InferenceProtocol.Request req = InferenceProtocol.parseRequest(body, jsonLength(jsonLengthHeader), m.input,
                     options.maxSamplesPerRequest, m.names);
+            metrics.stageCpu("parse", cpu0);
             infer(m, req, onlyConnection, reply, t0);
         } catch (Exception | OutOfMemoryError | StackOverflowError e) {
             refuse(reply, e, t0);

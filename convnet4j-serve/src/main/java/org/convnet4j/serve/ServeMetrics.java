@@ -63,11 +63,44 @@ public final class ServeMetrics {
     private volatile java.util.function.LongSupplier polledCaught;
     private volatile java.util.function.LongSupplier polledMissed;
     private volatile java.util.function.LongSupplier polledNanos;
+    private volatile java.util.function.LongSupplier pollBudget;
     private volatile java.util.function.LongSupplier secondReadFound;
     private volatile java.util.function.LongSupplier secondReadNothing;
     private volatile java.util.function.LongSupplier resumedAfterBatches;
     private volatile java.util.function.LongSupplier resumedWithNothing;
     private volatile java.util.function.LongSupplier fullBatchesOnSelectors;
+
+    /** See {@link #countStageCpu}. */
+    private volatile boolean stageCpuOn;
+    private static final java.lang.management.ThreadMXBean THREAD_CLOCK =
+            java.lang.management.ManagementFactory.getThreadMXBean();
+    private final Map<String, java.util.concurrent.atomic.LongAdder> stageCpu = new ConcurrentHashMap<>();
+
+    /**
+     * Counts the thread CPU time of v2 requests' stages ({@link #stageCpu}; {@code ModelServer.Options.stageCpu},
+     * off by default) and serves it as {@code convnet4j_stage_cpu_seconds_total{stage=...}}: the v2 parse, the forward
+     * pass, the answer's encoding and its write, each on whichever thread runs it. For comparing a served request's
+     * compute with the same compute in process ({@code bench/ServeLoadTool.java}'s {@code baseline-loop} counts its
+     * own stages with the same clock under the same property), which wall time cannot do on a loaded machine. Off,
+     * nothing is read; on, each stage costs two reads of the thread's CPU clock (a system call each). Set before
+     * the server starts.
+     */
+    public void countStageCpu(boolean on) {
+        this.stageCpuOn = on;
+    }
+
+    /** The calling thread's CPU time in nanoseconds when stages are counted, else 0 (nothing is read). */
+    public long threadCpuNanos() {
+        return stageCpuOn ? THREAD_CLOCK.getCurrentThreadCpuTime() : 0;
+    }
+
+    /** Adds a stage's thread CPU since {@code startNanos} (a {@link #threadCpuNanos} reading); nothing when off. */
+    public void stageCpu(String stage, long startNanos) {
+        if (stageCpuOn) {
+            stageCpu.computeIfAbsent(stage, k -> new java.util.concurrent.atomic.LongAdder())
+                    .add(THREAD_CLOCK.getCurrentThreadCpuTime() - startNanos);
+        }
+    }
 
     /**
      * Where each model's warm-up is read: model name to {passes run so far, 1 if finished else 0}; null: no such
@@ -92,6 +125,14 @@ public final class ServeMetrics {
         this.polledCaught = caught;
         this.polledMissed = missed;
         this.polledNanos = nanos;
+    }
+
+    /**
+     * Where the poll's budget is read when it is measured ({@code --lone-spin-us auto}): nanoseconds, the last
+     * budget a selector chose; null: no such gauge.
+     */
+    public void lonePollBudget(java.util.function.LongSupplier nanos) {
+        this.pollBudget = nanos;
     }
 
     /**
@@ -233,6 +274,15 @@ public final class ServeMetrics {
             }
         }
         heapAfterGc(b);
+        if (!stageCpu.isEmpty()) {
+            b.append("# HELP convnet4j_stage_cpu_seconds_total Thread CPU time of v2 requests' stages"
+                    + " (-Dconvnet4j.serve.stageCpu=true).\n");
+            b.append("# TYPE convnet4j_stage_cpu_seconds_total counter\n");
+            for (Map.Entry<String, java.util.concurrent.atomic.LongAdder> e : new TreeMap<>(stageCpu).entrySet()) {
+                b.append("convnet4j_stage_cpu_seconds_total{stage=\"").append(e.getKey()).append("\"} ")
+                        .append(e.getValue().sum() / 1e9).append('\n');
+            }
+        }
         java.util.function.LongSupplier caught = polledCaught;
         java.util.function.LongSupplier missed = polledMissed;
         if (caught != null && missed != null) {
@@ -247,6 +297,13 @@ public final class ServeMetrics {
                         + " polls (they spin: this is the polls' CPU).\n");
                 b.append("# TYPE convnet4j_lone_connection_poll_seconds_total counter\n");
                 b.append("convnet4j_lone_connection_poll_seconds_total ").append(nanos.getAsLong() / 1e9).append('\n');
+            }
+            java.util.function.LongSupplier budget = pollBudget;
+            if (budget != null) {
+                b.append("# HELP convnet4j_lone_connection_poll_budget_seconds The longest poll now (--lone-spin-us auto:"
+                        + " the measured CPU of a selector's sleep and wake-up).\n");
+                b.append("# TYPE convnet4j_lone_connection_poll_budget_seconds gauge\n");
+                b.append("convnet4j_lone_connection_poll_budget_seconds ").append(budget.getAsLong() / 1e9).append('\n');
             }
         }
         java.util.function.LongSupplier resumed = resumedAfterBatches;

@@ -257,4 +257,44 @@ class LoneConnectionPollTest {
             assertTrue(metrics.contains("convnet4j_lone_connection_poll_seconds_total "), metrics);
         }
     }
+
+    /**
+     * {@code --lone-spin-us auto}: the selector measures the CPU of its blocking selects after answering the lone
+     * connection, and polls at most that long (capped). A client that waits 20 ms after each answer, far longer than
+     * any sleep's CPU, is never caught: the polls run out, back off as the fixed poll's do, and the budget they ran
+     * with is the measured one.
+     */
+    @Test
+    void autoPollsAtMostWhatASleepCosts() throws Exception {
+        try (ModelServer server = start(LoneConnectionConnector.AUTO); Socket s = connect(server)) {
+            LoneConnectionConnector c = server.connector();
+            assertEquals(0, c.autoBudgetNanos(), "a budget before any blocking select was measured");
+            byte[] req = broken();
+            for (int i = 0; i < 40; i++) {
+                assertTrue(exchange(s, req).startsWith("HTTP/1.1 400"));
+                Thread.sleep(20);
+            }
+            String counts = "caught " + c.caught() + ", missed " + c.missed() + ", skipped " + c.skipped()
+                    + ", measured " + c.autoMeasured() + ", budget " + c.autoBudgetNanos() + " ns";
+            // the first answer's select is measured (no budget yet: no poll), then about one in four
+            assertTrue(c.autoMeasured() >= 3, counts);
+            long budget = c.autoBudgetNanos();
+            assertTrue(budget > 0 && budget <= LoneConnectionConnector.AUTO_MAX_MICROS * 1000, counts);
+            // polls ran with the measured budget and ran out; the backoff made them rarer (40 answers: ~5 polls)
+            assertTrue(c.missed() >= 2, counts);
+            assertTrue(c.caught() + c.missed() <= 10, counts);
+            assertTrue(c.skipped() >= 25, counts);
+            String metrics = ModelServerTest.get(server, "/metrics").body();
+            double served = ModelServerTest.metricValue(metrics, "convnet4j_lone_connection_poll_budget_seconds");
+            assertTrue(served > 0 && served <= LoneConnectionConnector.AUTO_MAX_MICROS / 1e6, metrics);
+        }
+    }
+
+    @Test
+    void theAutoBudgetIsTheSleepsCostCapped() {
+        assertEquals(0, LoneConnectionConnector.autoBudget(0));
+        assertEquals(7_500, LoneConnectionConnector.autoBudget(7_500));
+        assertEquals(LoneConnectionConnector.AUTO_MAX_MICROS * 1000,
+                LoneConnectionConnector.autoBudget(LoneConnectionConnector.AUTO_MAX_MICROS * 1000 + 1));
+    }
 }
