@@ -85,33 +85,38 @@ class TrainingReluFusionTest {
                 batch = 64;
                 net = org.convnet4j.zoo.LeNet5.build(in, 5, org.convnet4j.zoo.LeNet5.Variant.MODERN);
             }
-            net.initialize(3);
-            Sgd sgd = new Sgd(net, 0.05).momentum(0.9);
-            SoftmaxCrossEntropy loss = new SoftmaxCrossEntropy();
-            Random random = new Random(5);
-            float[][] logits = new float[1][];
-            long h0 = KernelProvider.handOffs();
-            for (int step = 0; step < 3; step++) {
-                Tensor x = Tensor.randn(random, 1f, in.prepend(batch).dims());
-                int[] labels = new int[batch];
-                for (int i = 0; i < labels.length; i++) {
-                    labels[i] = random.nextInt(5);
-                }
-                StepBuffers.step(StepBuffers.MemoryPlan.ON, () -> {
-                    sgd.zeroGrad();
-                    Tensor out = net.forward(x, true);
-                    logits[0] = out.data().clone();
-                    net.backwardParameters(loss.compute(out, labels).gradient());
-                    sgd.step();
-                });
-            }
-            long handOffs = KernelProvider.handOffs() - h0;
-            Map<String, float[]> state = new java.util.TreeMap<>();
-            net.stateDict().forEach((k, v) -> state.put(k, v.data().clone()));
-            return new Result(state, logits[0], handOffs);
+            return threeSteps(net, in, batch);
         } finally {
             Conv2d.trainingRelu = was;
         }
+    }
+
+    /** Three planned SGD steps (momentum 0.9) on seeded random batches of 5 classes: the state, last logits, hand-offs. */
+    private static Result threeSteps(Model net, Shape in, int batch) {
+        net.initialize(3);
+        Sgd sgd = new Sgd(net, 0.05).momentum(0.9);
+        SoftmaxCrossEntropy loss = new SoftmaxCrossEntropy();
+        Random random = new Random(5);
+        float[][] logits = new float[1][];
+        long h0 = KernelProvider.handOffs();
+        for (int step = 0; step < 3; step++) {
+            Tensor x = Tensor.randn(random, 1f, in.prepend(batch).dims());
+            int[] labels = new int[batch];
+            for (int i = 0; i < labels.length; i++) {
+                labels[i] = random.nextInt(5);
+            }
+            StepBuffers.step(StepBuffers.MemoryPlan.ON, () -> {
+                sgd.zeroGrad();
+                Tensor out = net.forward(x, true);
+                logits[0] = out.data().clone();
+                net.backwardParameters(loss.compute(out, labels).gradient());
+                sgd.step();
+            });
+        }
+        long handOffs = KernelProvider.handOffs() - h0;
+        Map<String, float[]> state = new java.util.TreeMap<>();
+        net.stateDict().forEach((k, v) -> state.put(k, v.data().clone()));
+        return new Result(state, logits[0], handOffs);
     }
 
     private record Result(Map<String, float[]> state, float[] logits, long handOffs) {
@@ -135,30 +140,7 @@ class TrainingReluFusionTest {
                     .build();
             Model net = new Sequential(IN, new Conv2d(8, 3).padding(1), new BatchNorm2d(), new ReLU(), block,
                     new GlobalAvgPool2d(), new Flatten(), new Dense(5));
-            net.initialize(3);
-            Sgd sgd = new Sgd(net, 0.05).momentum(0.9);
-            SoftmaxCrossEntropy loss = new SoftmaxCrossEntropy();
-            Random random = new Random(5);
-            float[][] logits = new float[1][];
-            long h0 = KernelProvider.handOffs();
-            for (int step = 0; step < 3; step++) {
-                Tensor x = Tensor.randn(random, 1f, 8, 3, 32, 33);
-                int[] labels = new int[8];
-                for (int i = 0; i < labels.length; i++) {
-                    labels[i] = random.nextInt(5);
-                }
-                StepBuffers.step(StepBuffers.MemoryPlan.ON, () -> {
-                    sgd.zeroGrad();
-                    Tensor out = net.forward(x, true);
-                    logits[0] = out.data().clone();
-                    net.backwardParameters(loss.compute(out, labels).gradient());
-                    sgd.step();
-                });
-            }
-            long handOffs = KernelProvider.handOffs() - h0;
-            Map<String, float[]> state = new java.util.TreeMap<>();
-            net.stateDict().forEach((k, v) -> state.put(k, v.data().clone()));
-            return new Result(state, logits[0], handOffs);
+            return threeSteps(net, IN, 8);
         } finally {
             BatchNorm.trainingRelu = was;
             Add.trainingRelu = wasAdd;
