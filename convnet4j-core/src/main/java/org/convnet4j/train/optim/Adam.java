@@ -6,7 +6,7 @@ import org.convnet4j.nn.Model;
 import org.convnet4j.nn.Parameter;
 import org.convnet4j.tensor.Shape;
 import org.convnet4j.tensor.Tensor;
-import org.convnet4j.tensor.kernels.KernelProvider;
+import org.convnet4j.tensor.kernels.Kernels;
 
 /**
  * Adam (Kingma and Ba) with bias correction and, like PyTorch's {@code torch.optim.Adam}, weight decay added
@@ -18,7 +18,8 @@ import org.convnet4j.tensor.kernels.KernelProvider;
  *   θ = θ - lr / (1 - β1^t) · m / (sqrt(v) / sqrt(1 - β2^t) + eps)
  * </pre>
  * {@link AdamW} decays the weights directly instead. The bias corrections are computed in double once per step;
- * the element-wise update runs in float, like PyTorch, in the vectorised {@code Kernels.adamUpdate}.
+ * the element-wise update runs in float, like PyTorch, in the vectorised {@code Kernels.adamUpdate} (with
+ * {@code AbstractOptimizer.fusedStep}, in one parallel call with every other parameter's; else on the calling thread).
  */
 public class Adam extends AbstractOptimizer {
     static final String EXP_AVG = "exp_avg";
@@ -85,7 +86,7 @@ public class Adam extends AbstractOptimizer {
     }
 
     @Override
-    protected void update(String name, Parameter p, double lr, double weightDecay) {
+    protected Update prepare(String name, Parameter p, double lr, double weightDecay, Kernels k) {
         Tensor mt = slot(name, EXP_AVG);
         if (mt == null) {
             mt = Tensor.zeros(p.shape());
@@ -99,12 +100,16 @@ public class Adam extends AbstractOptimizer {
         float[] v = slot(name, EXP_AVG_SQ).data();
         float[] w = p.value().data();
         float[] grad = p.grad().data();
-        double stepSize = lr / (1 - Math.pow(beta1, t));
-        double correction2Sqrt = Math.sqrt(1 - Math.pow(beta2, t));
-        double l2 = decoupled ? 0 : weightDecay;
-        double shrink = decoupled ? 1 - lr * weightDecay : 1;
-        KernelProvider.get().adamUpdate(w.length, w, 0, grad, 0, m, 0, v, 0, (float) beta1, (float) (1 - beta1),
-                (float) beta2, (float) (1 - beta2), (float) l2, (float) shrink, (float) stepSize,
-                (float) correction2Sqrt, (float) eps);
+        float stepSize = (float) (lr / (1 - Math.pow(beta1, t)));
+        float correction2Sqrt = (float) Math.sqrt(1 - Math.pow(beta2, t));
+        float l2 = (float) (decoupled ? 0 : weightDecay);
+        float shrink = (float) (decoupled ? 1 - lr * weightDecay : 1);
+        float b1 = (float) beta1;
+        float b1Rest = (float) (1 - beta1);
+        float b2 = (float) beta2;
+        float b2Rest = (float) (1 - beta2);
+        float e = (float) eps;
+        return (from, to) -> k.adamUpdate(to - from, w, from, grad, from, m, from, v, from, b1, b1Rest, b2, b2Rest, l2,
+                shrink, stepSize, correction2Sqrt, e);
     }
 }

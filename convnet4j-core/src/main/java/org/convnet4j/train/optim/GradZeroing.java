@@ -33,22 +33,12 @@ final class GradZeroing {
                 arrays.add(g.data()); // all of it, as Parameter.zeroGrad clears
             }
         }
-        // start[i]: where gradient i begins in the run of all values
-        long[] start = new long[arrays.size() + 1];
-        for (int i = 0; i < arrays.size(); i++) {
-            start[i + 1] = start[i] + arrays.get(i).length;
+        int[] lengths = new int[arrays.size()];
+        for (int i = 0; i < lengths.length; i++) {
+            lengths[i] = arrays.get(i).length;
         }
-        ParallelChunks.run(KernelProvider.get(), start[arrays.size()], parallel, (from, to) -> {
-            int i = Arrays.binarySearch(start, from);
-            i = i >= 0 ? i : -i - 2; // the gradient holding value 'from'
-            while (from < to) {
-                while (start[i + 1] <= from) {
-                    i++; // skip empty gradients
-                }
-                long stop = Math.min(to, start[i + 1]);
-                Arrays.fill(arrays.get(i), (int) (from - start[i]), (int) (stop - start[i]), 0f);
-                from = stop;
-            }
-        });
+        // zeros are zeros on any split: no alignment needed
+        ParallelChunks.runOverParts(KernelProvider.get(), lengths, 1, parallel,
+                (i, from, to) -> Arrays.fill(arrays.get(i), from, to, 0f));
     }
 }

@@ -6,7 +6,6 @@ import org.convnet4j.nn.Model;
 import org.convnet4j.nn.Parameter;
 import org.convnet4j.tensor.Shape;
 import org.convnet4j.tensor.Tensor;
-import org.convnet4j.tensor.kernels.KernelProvider;
 import org.convnet4j.tensor.kernels.Kernels;
 import org.convnet4j.tensor.kernels.ParallelChunks;
 
@@ -93,7 +92,7 @@ public final class Sgd extends AbstractOptimizer {
     }
 
     @Override
-    protected void update(String name, Parameter p, double lr, double weightDecay) {
+    protected Update prepare(String name, Parameter p, double lr, double weightDecay, Kernels k) {
         float[] w = p.value().data();
         float[] grad = p.grad().data();
         float[] buf = null;
@@ -107,14 +106,20 @@ public final class Sgd extends AbstractOptimizer {
             }
             buf = b.data();
         }
-        Kernels k = KernelProvider.get();
-        int n = w.length;
         float[] b = buf;
         boolean init = first;
+        float rate = (float) lr;
+        float decay = (float) weightDecay;
+        float mom = (float) momentum;
+        float keep = (float) (1 - dampening);
+        boolean ahead = nesterov;
+        return (from, to) -> k.sgdUpdate(to - from, w, from, grad, from, b, from, rate, decay, mom, keep, ahead, init);
+    }
+
+    @Override
+    protected void updateAlone(Update update, int n, Kernels k) {
         // each chunk is updated by the same kernel call on the same values: the bits of one call over all of w
-        ParallelChunks.run(k, n, parallelUpdate, (from, to) -> k.sgdUpdate((int) (to - from), w, (int) from, grad,
-                (int) from, b, (int) from, (float) lr, (float) weightDecay, (float) momentum, (float) (1 - dampening),
-                nesterov, init));
+        ParallelChunks.run(k, n, parallelUpdate, (from, to) -> update.run((int) from, (int) to));
     }
 
     /**
@@ -125,8 +130,9 @@ public final class Sgd extends AbstractOptimizer {
     static final int UPDATE_CHUNK = ParallelChunks.VALUES;
 
     /**
-     * Parameters of at least two chunks are updated on the kernels' threads (ResNet-50: 24 ms of a W6 step ran on the
-     * caller alone while the second core waited; LeNet-5's largest parameter, 48 K values, stays on the caller);
+     * With {@code AbstractOptimizer.fusedStep} off: parameters of at least two chunks are updated on the kernels'
+     * threads, each in a parallel call of its own (ResNet-50: 24 ms of a W6 step ran on the caller alone while the
+     * second core waited; LeNet-5's largest parameter, 48 K values, stays on the caller);
      * {@code -Dconvnet4j.optim.parallelUpdate=false}: on the caller (same bits; for A/B runs).
      */
     static volatile boolean parallelUpdate = !"false".equals(System.getProperty("convnet4j.optim.parallelUpdate"));

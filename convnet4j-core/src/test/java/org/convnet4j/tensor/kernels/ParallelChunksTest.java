@@ -9,7 +9,8 @@ import org.junit.jupiter.api.Test;
 /**
  * {@link ParallelChunks#run} covers every value of the run exactly once, in whole chunks but the last, with one parallel
  * call for a run of two chunks or more on two threads, and one call on the calling thread for a shorter run, a run
- * not shared or kernels of one thread.
+ * not shared or kernels of one thread; {@link ParallelChunks#runOverParts} covers every value of every part once, in
+ * pieces that start at a multiple of the alignment counted from their part's start, in one parallel call.
  */
 class ParallelChunksTest {
     private static final int V = ParallelChunks.VALUES;
@@ -60,6 +61,30 @@ class ParallelChunksTest {
         int[] calls = new int[1];
         ParallelChunks.run(two, 0, true, (from, to) -> calls[0]++);
         assertEquals(0, calls[0], "an empty run: no call");
+    }
+
+    @Test
+    void partsAreCoveredOnceInPiecesThatStartAtTheAlignment() {
+        Kernels two = new VectorKernels(2);
+        int[] lengths = {3 * V + 17, 5, 0, 1, V - 1, 2 * V + 1, 40_000, 7};
+        for (int align : new int[] {1, 64}) {
+            AtomicIntegerArray[] seen = new AtomicIntegerArray[lengths.length];
+            for (int i = 0; i < lengths.length; i++) {
+                seen[i] = new AtomicIntegerArray(lengths[i]);
+            }
+            long h0 = GemmPool.handOffs();
+            ParallelChunks.runOverParts(two, lengths, align, true, (part, from, to) -> {
+                assertEquals(true, from < to, "no empty piece");
+                assertEquals(0, from % align, "a piece starts at a multiple of the alignment within its part");
+                for (int i = from; i < to; i++) {
+                    seen[part].incrementAndGet(i);
+                }
+            });
+            assertEquals(1, GemmPool.handOffs() - h0, "one parallel call for all parts");
+            for (int i = 0; i < lengths.length; i++) {
+                assertArrayEquals(ones(lengths[i]), toArray(seen[i]), "part " + i + ", align " + align);
+            }
+        }
     }
 
     private static int[] ones(int n) {

@@ -14,9 +14,10 @@ import org.convnet4j.tensor.kernels.KernelProvider;
 import org.junit.jupiter.api.Test;
 
 /**
- * A large parameter's SGD update runs in chunks on the kernels' threads ({@code Sgd.parallelUpdate}): three momentum
- * steps (the first fills the buffer) give the bits of one kernel call over the whole parameter, for a parameter whose
- * length is not a multiple of the chunk, with and without Nesterov and weight decay.
+ * With the step parameter by parameter ({@code AbstractOptimizer.fusedStep} off), a large parameter's SGD update runs
+ * in chunks on the kernels' threads ({@code Sgd.parallelUpdate}): three momentum steps (the first fills the buffer)
+ * give the bits of one kernel call over the whole parameter, for a parameter whose length is not a multiple of the
+ * chunk, with and without Nesterov and weight decay.
  */
 class SgdParallelUpdateTest {
 
@@ -29,7 +30,9 @@ class SgdParallelUpdateTest {
             for (int variant = 0; variant < 2; variant++) {
                 boolean threaded = variant == 1;
                 boolean switchBefore = Sgd.parallelUpdate;
+                boolean fusedBefore = AbstractOptimizer.fusedStep;
                 Sgd.parallelUpdate = threaded; // off: one kernel call over the whole parameter
+                AbstractOptimizer.fusedStep = false; // the parameter-by-parameter path this switch belongs to
                 try {
                     Random random = new Random(7);
                     Parameter p = Parameter.learnable("w", Shape.of(n), Initializer.ZEROS, 1, 1);
@@ -48,6 +51,7 @@ class SgdParallelUpdateTest {
                     results[variant] = p.value().data().clone();
                 } finally {
                     Sgd.parallelUpdate = switchBefore;
+                    AbstractOptimizer.fusedStep = fusedBefore;
                 }
             }
             assertArrayEquals(results[0], results[1], "nesterov " + nesterov);
