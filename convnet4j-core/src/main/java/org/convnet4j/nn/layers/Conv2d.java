@@ -9,7 +9,6 @@ import org.convnet4j.nn.Layer;
 import org.convnet4j.nn.Parameter;
 import org.convnet4j.nn.ResidualFusion;
 import org.convnet4j.nn.StepBuffers;
-import org.convnet4j.nn.TrainingReluFusion;
 import org.convnet4j.nn.UnaryLayer;
 import org.convnet4j.nn.init.Initializer;
 import org.convnet4j.ops.ConvEpilogue;
@@ -36,8 +35,7 @@ import org.convnet4j.tensor.kernels.PreparedMatrix;
  * {@code new Conv2d(6, 5).padding(2).stride(1)}. The kernel starts glorot-uniform (Keras' default) with
  * {@code fanIn = C/groups*KH*KW}, {@code fanOut = F*KH*KW}; the bias starts at zero.
  */
-public final class Conv2d extends UnaryLayer implements InputGradientOptional, InferenceFusion, ResidualFusion,
-        TrainingReluFusion {
+public final class Conv2d extends UnaryLayer implements InputGradientOptional, InferenceFusion, ResidualFusion {
     private final int filters;
     private final int kh;
     private final int kw;
@@ -210,33 +208,6 @@ public final class Conv2d extends UnaryLayer implements InputGradientOptional, I
 
     @Override
     public Tensor forward(Tensor input, boolean training) {
-        return forward(input, training, null);
-    }
-
-    /**
-     * Switch for A/B runs ({@code FlagAB}): {@code true} ({@code -Dconvnet4j.conv.trainingRelu=true}) lets a training
-     * step run the ReLU that follows this layer inside the convolution's own tasks, on each output run while it is in
-     * cache (the inference epilogue's {@link ConvEpilogue#RELU}, the ReLU layer's own kernel: the same bits), instead
-     * of a parallel call of its own over the whole activation afterwards (LeNet-5: two hand-offs and two passes of a
-     * W3 step's 18).
-     */
-    static volatile boolean trainingRelu = "true".equals(System.getProperty("convnet4j.conv.trainingRelu"));
-
-    @Override
-    public boolean absorbsRelu(Layer next) {
-        return trainingRelu && next instanceof ReLU;
-    }
-
-    /** The convolution into this layer's own output ({@code target} is always -1: it cannot write over its input). */
-    @Override
-    public Tensor forwardWithRelu(List<Tensor> inputs, int target, boolean training, Layer relu) {
-        requireInputs(inputs);
-        Tensor y = forward(inputs.get(0), training, ConvEpilogue.reluOnly());
-        ((ReLU) relu).ranOver(y);
-        return y;
-    }
-
-    private Tensor forward(Tensor input, boolean training, ConvEpilogue epilogue) {
         requireBuilt();
         requireSample(input, built);
         if (GradMode.isEnabled()) {
@@ -248,7 +219,7 @@ public final class Conv2d extends UnaryLayer implements InputGradientOptional, I
         Shape ys = outputOf(built).prepend(input.dim(0));
         // the convolution writes every output: last step's buffer needs no clearing
         Tensor into = skipClearing ? buffers.overwritten(0, ys) : buffers.zeros(0, ys);
-        return Convolution.forward(input, kernel.value(), bias == null ? null : bias.value(), params, epilogue, into,
+        return Convolution.forward(input, kernel.value(), bias == null ? null : bias.value(), params, null, into,
                 packedWeights(training));
     }
 

@@ -22,8 +22,7 @@ import org.junit.jupiter.api.Test;
  * ({@code BatchNorm.trainingRelu}, {@code Add.trainingRelu}, {@link org.convnet4j.nn.TrainingReluFusion}) in a
  * {@link Sequential} and in a {@link Graph}: three SGD steps with the memory plan give the bits of the layers run one by
  * one (every parameter, running statistic, the last logits), in fewer parallel calls; a batch norm before a sum (not a
- * ReLU) stays apart. Convolutions run the ReLU after them in their own output's epilogue ({@code Conv2d.trainingRelu}):
- * LeNet-5 (5x5 convolutions) and a graph of 3x3 and 1x1 convolutions train to the same bits in fewer parallel calls.
+ * ReLU) stays apart.
  */
 class TrainingReluFusionTest {
     private static final Shape IN = Shape.of(3, 32, 33);
@@ -41,82 +40,6 @@ class TrainingReluFusionTest {
             // three fused pairs (the stem's batch norm, the block's, the sum), each one ReLU pass over 8 x 67,584 values fewer
             assertTrue(fused.handOffs() < apart.handOffs(), fused.handOffs() + " vs " + apart.handOffs());
         }
-    }
-
-    @Test
-    void convolutionsRunTheirReluInsideWithTheLayerByLayerBits() {
-        for (boolean graph : new boolean[] {false, true}) {
-            Result fused = trainConvs(graph, true);
-            Result apart = trainConvs(graph, false);
-            assertEquals(apart.state().keySet(), fused.state().keySet());
-            for (Map.Entry<String, float[]> e : apart.state().entrySet()) {
-                assertArrayEquals(e.getValue(), fused.state().get(e.getKey()), e.getKey() + ", graph " + graph);
-            }
-            assertArrayEquals(apart.logits(), fused.logits(), "logits, graph " + graph);
-            if (KernelProvider.get().threads() > 1) {
-                // LeNet-5: conv1's ReLU (64 x 4,704 values) is no call of its own; conv2's (64 x 1,600) ran on the caller
-                assertTrue(fused.handOffs() < apart.handOffs(), fused.handOffs() + " vs " + apart.handOffs());
-            }
-        }
-    }
-
-    private static Result trainConvs(boolean graph, boolean fuse) {
-        boolean was = Conv2d.trainingRelu;
-        Conv2d.trainingRelu = fuse;
-        try {
-            Model net;
-            Shape in;
-            int batch;
-            if (graph) {
-                in = Shape.of(16, 20, 20);
-                batch = 8;
-                net = Graph.builder("convs")
-                        .input("x", in)
-                        .add("conv_a", new Conv2d(16, 3).padding(1), "x")
-                        .add("relu_a", new ReLU(), "conv_a")
-                        .add("conv_b", new Conv2d(32, 1), "relu_a")
-                        .add("relu_b", new ReLU(), "conv_b")
-                        .add("pool", new GlobalAvgPool2d(), "relu_b")
-                        .add("flat", new Flatten(), "pool")
-                        .add("dense", new Dense(5), "flat")
-                        .build();
-            } else {
-                in = Shape.of(1, 28, 28);
-                batch = 64;
-                net = org.convnet4j.zoo.LeNet5.build(in, 5, org.convnet4j.zoo.LeNet5.Variant.MODERN);
-            }
-            return threeSteps(net, in, batch);
-        } finally {
-            Conv2d.trainingRelu = was;
-        }
-    }
-
-    /** Three planned SGD steps (momentum 0.9) on seeded random batches of 5 classes: the state, last logits, hand-offs. */
-    private static Result threeSteps(Model net, Shape in, int batch) {
-        net.initialize(3);
-        Sgd sgd = new Sgd(net, 0.05).momentum(0.9);
-        SoftmaxCrossEntropy loss = new SoftmaxCrossEntropy();
-        Random random = new Random(5);
-        float[][] logits = new float[1][];
-        long h0 = KernelProvider.handOffs();
-        for (int step = 0; step < 3; step++) {
-            Tensor x = Tensor.randn(random, 1f, in.prepend(batch).dims());
-            int[] labels = new int[batch];
-            for (int i = 0; i < labels.length; i++) {
-                labels[i] = random.nextInt(5);
-            }
-            StepBuffers.step(StepBuffers.MemoryPlan.ON, () -> {
-                sgd.zeroGrad();
-                Tensor out = net.forward(x, true);
-                logits[0] = out.data().clone();
-                net.backwardParameters(loss.compute(out, labels).gradient());
-                sgd.step();
-            });
-        }
-        long handOffs = KernelProvider.handOffs() - h0;
-        Map<String, float[]> state = new java.util.TreeMap<>();
-        net.stateDict().forEach((k, v) -> state.put(k, v.data().clone()));
-        return new Result(state, logits[0], handOffs);
     }
 
     private record Result(Map<String, float[]> state, float[] logits, long handOffs) {
@@ -140,7 +63,30 @@ class TrainingReluFusionTest {
                     .build();
             Model net = new Sequential(IN, new Conv2d(8, 3).padding(1), new BatchNorm2d(), new ReLU(), block,
                     new GlobalAvgPool2d(), new Flatten(), new Dense(5));
-            return threeSteps(net, IN, 8);
+            net.initialize(3);
+            Sgd sgd = new Sgd(net, 0.05).momentum(0.9);
+            SoftmaxCrossEntropy loss = new SoftmaxCrossEntropy();
+            Random random = new Random(5);
+            float[][] logits = new float[1][];
+            long h0 = KernelProvider.handOffs();
+            for (int step = 0; step < 3; step++) {
+                Tensor x = Tensor.randn(random, 1f, 8, 3, 32, 33);
+                int[] labels = new int[8];
+                for (int i = 0; i < labels.length; i++) {
+                    labels[i] = random.nextInt(5);
+                }
+                StepBuffers.step(StepBuffers.MemoryPlan.ON, () -> {
+                    sgd.zeroGrad();
+                    Tensor out = net.forward(x, true);
+                    logits[0] = out.data().clone();
+                    net.backwardParameters(loss.compute(out, labels).gradient());
+                    sgd.step();
+                });
+            }
+            long handOffs = KernelProvider.handOffs() - h0;
+            Map<String, float[]> state = new java.util.TreeMap<>();
+            net.stateDict().forEach((k, v) -> state.put(k, v.data().clone()));
+            return new Result(state, logits[0], handOffs);
         } finally {
             BatchNorm.trainingRelu = was;
             Add.trainingRelu = wasAdd;
