@@ -91,7 +91,7 @@ REPORT="$REPO/bench/results/serve-$(date -u +%Y%m%d-%H%M).md"
 tool() { "${JAVA[@]}" -cp "$JAR" "$REPO/bench/ServeLoadTool.java" "$@" 2>/dev/null; }
 out() { echo "$*" | tee -a "$REPORT"; }
 
-PORT=18181
+PORT=${PORT:-18181}
 start_server() { # MODEL MAX_BATCH [more serve options]
   "${JAVA[@]}" -jar "$JAR" serve --model "$1=$WORK/$1.c4j" --port $PORT --max-batch "$2" --max-wait-us 2000 \
     --queue 256 --timeout-ms 120000 ${SERVE_ARGS:-} "${@:3}" >"$WORK/server.log" 2>&1 &

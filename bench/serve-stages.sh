@@ -20,7 +20,7 @@ set -uo pipefail
 [ $# -ge 4 ] || { sed -n '2,19p' "$0" >&2; exit 2; }
 JAR=$1; MB=$2; C=$3; MIX=$4; shift 4
 REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)"
-DIR=${C4J_PERF_DIR:-/tmp/c4j-perf}; PORT=18199; OUT=$(mktemp -d); MODEL=${MODEL:-lenet5}
+DIR=${C4J_PERF_DIR:-/tmp/c4j-perf}; PORT=${PORT:-18199}; OUT=$(mktemp -d); MODEL=${MODEL:-lenet5}
 . "$REPO/bench/serve-start.sh"
 serve_start "$JAR" $PORT "$MODEL" "$DIR/$MODEL.c4j" "$MB" "$OUT/server.log" -XX:+UnlockDiagnosticVMOptions \
   -XX:+DumpPerfMapAtExit -XX:+PreserveFramePointer "$@"
