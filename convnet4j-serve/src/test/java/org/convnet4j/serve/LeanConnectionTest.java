@@ -79,7 +79,12 @@ class LeanConnectionTest {
 
     /** Sends {@code request} on a new connection and reads one answer. */
     private static byte[] exchange(byte[] request) throws IOException {
-        try (Socket s = new Socket("127.0.0.1", server.port())) {
+        return exchange(server, request);
+    }
+
+    /** Sends {@code request} on a new connection to {@code to} and reads one answer. */
+    static byte[] exchange(ModelServer to, byte[] request) throws IOException {
+        try (Socket s = new Socket("127.0.0.1", to.port())) {
             s.setSoTimeout(20_000);
             s.getOutputStream().write(request);
             s.getOutputStream().flush();

@@ -65,16 +65,6 @@ class OneWriteAnswerTest {
         return s.connector().getConnectionFactory(LeanConnection.Factory.class);
     }
 
-    /** Sends {@code bytes} on a new connection to {@code s} and reads one answer. */
-    private static byte[] exchange(ModelServer s, byte[] bytes) throws IOException {
-        try (Socket socket = new Socket("127.0.0.1", s.port())) {
-            socket.setSoTimeout(20_000);
-            socket.getOutputStream().write(bytes);
-            socket.getOutputStream().flush();
-            return SelectorPathTest.readResponseBytes(socket.getInputStream());
-        }
-    }
-
     /** The answer's text without its Date line (the two servers' clocks may have turned a second between them). */
     private static String withoutDate(byte[] answer) {
         String t = new String(answer, StandardCharsets.ISO_8859_1);
@@ -101,8 +91,8 @@ class OneWriteAnswerTest {
         long answeredOn = on.answered.sum();
         long answeredOff = off.answered.sum();
         for (byte[] r : requests) {
-            byte[] expected = exchange(gathered, r);
-            byte[] got = exchange(oneWrite, r);
+            byte[] expected = LeanConnectionTest.exchange(gathered, r);
+            byte[] got = LeanConnectionTest.exchange(oneWrite, r);
             assertEquals(withoutDate(expected), withoutDate(got));
         }
         assertEquals(answeredOff + requests.size(), off.answered.sum(), "the gathered answers were lean ones");
