@@ -3,7 +3,10 @@ package org.convnet4j.serve;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.TimeoutException;
+import org.eclipse.jetty.http.HttpField;
 import org.eclipse.jetty.http.HttpStatus;
+import org.eclipse.jetty.http.HttpVersion;
+import org.eclipse.jetty.http.PreEncodedHttpField;
 import org.eclipse.jetty.io.AbstractConnection;
 import org.eclipse.jetty.io.Connection;
 import org.eclipse.jetty.io.EndPoint;
@@ -22,7 +25,7 @@ import org.eclipse.jetty.util.Callback;
  * the in-request idle timeout set and restored, the response generator: some 7 us of CPU per LeNet-5 request of 8
  * samples, docs/SERVING.md). A v2 request that arrives whole needs none of it: its head is a request line and a few
  * headers, its body a declared number of bytes already in the buffer, its answer one status line, five headers and
- * a body, written in one gathered write.
+ * a body, written in one write ({@link ModelServer.Options#oneWriteAnswers}) or one gathered write.
  *
  * <p>What it takes: {@code POST /v2/models/NAME/infer HTTP/1.1} (or {@code NAME/versions/1}) of a served model, one
  * {@code Host} that is a plain name or IPv4 address with at most a port, a {@code Content-Length} up to the inline
@@ -64,23 +67,34 @@ final class LeanConnection extends AbstractConnection.NonBlocking implements Con
         private final byte[] keepAlive;
         private final int maxBody;
         private final long idleTimeoutMillis;
+        /** Answers written as one buffer ({@link ModelServer.Options#oneWriteAnswers}). */
+        private final boolean oneWrite;
         /** Requests answered on lean connections, and connections handed to Jetty (for tests). */
         final java.util.concurrent.atomic.LongAdder answered = new java.util.concurrent.atomic.LongAdder();
         final java.util.concurrent.atomic.LongAdder handedToJetty = new java.util.concurrent.atomic.LongAdder();
+        /**
+         * With one-write answers: those handed to the socket in one write (counted before the write: the client may
+         * have the answer before the writing thread goes on), and of those, the ones the socket did not take whole,
+         * whose rest Jetty's write flusher wrote once the socket could take more (for tests).
+         */
+        final java.util.concurrent.atomic.LongAdder oneWrites = new java.util.concurrent.atomic.LongAdder();
+        final java.util.concurrent.atomic.LongAdder finishedByFlusher = new java.util.concurrent.atomic.LongAdder();
 
         /**
          * {@code keepAlive}: the value of every answer's {@code Keep-Alive} header; {@code maxBody}: the largest body
          * taken here (larger ones go to Jetty); {@code idleTimeoutMillis}: how long the rest of a request that has
-         * arrived in part may take (the in-request idle timeout, {@link ModelServer.Options#idleTimeoutMillis}).
+         * arrived in part may take (the in-request idle timeout, {@link ModelServer.Options#idleTimeoutMillis});
+         * {@code oneWrite}: answers as one buffer in one write ({@link ModelServer.Options#oneWriteAnswers}).
          */
         Factory(HttpConnectionFactory http, Inference inference, String keepAlive, long maxBody,
-                long idleTimeoutMillis) {
+                long idleTimeoutMillis, boolean oneWrite) {
             super("lean-v2");
             this.http = http;
             this.inference = inference;
             this.keepAlive = ("Keep-Alive: " + keepAlive + "\r\n").getBytes(StandardCharsets.US_ASCII);
             this.maxBody = (int) Math.min(Integer.MAX_VALUE, maxBody);
             this.idleTimeoutMillis = idleTimeoutMillis;
+            this.oneWrite = oneWrite;
             setInputBufferSize(ModelServer.READ_BUFFER_BYTES);
         }
 
@@ -94,6 +108,16 @@ final class LeanConnection extends AbstractConnection.NonBlocking implements Con
     private static final int MAX_HEAD = 8 << 10;
     private static final byte[] PREFIX = "POST /v2/models/".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] SUFFIX = "/infer HTTP/1.1\r\n".getBytes(StandardCharsets.US_ASCII);
+    /** The largest answer written in one buffer; larger ones take the gathering write (see {@link #sendInOne}). */
+    static final int MAX_ONE_WRITE = 16 << 10;
+    /** Each answering thread's buffer for one-write answers (direct: the socket writes from it without a copy). */
+    private static final ThreadLocal<ByteBuffer[]> OUT = ThreadLocal.withInitial(() -> new ByteBuffer[1]);
+    private static final byte[] OK_LINE = "HTTP/1.1 200 OK\r\n".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] CONTENT_TYPE = "Content-Type: ".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] CONTENT_LENGTH = "\r\nContent-Length: ".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] JSON_LENGTH = ("\r\n" + InferenceProtocol.HEADER_LENGTH + ": ")
+            .getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] CLOSE = "\r\nConnection: close".getBytes(StandardCharsets.US_ASCII);
 
     private final Factory factory;
     private final Connector connector;
@@ -231,8 +255,18 @@ final class LeanConnection extends AbstractConnection.NonBlocking implements Con
         }
     }
 
-    /** The answer to the current request: one gathered write of the head and the body. */
+    /**
+     * The answer to the current request: one buffer in one write ({@link #sendInOne}), or, without
+     * {@link ModelServer.Options#oneWriteAnswers} and for answers over {@link #MAX_ONE_WRITE}, one gathered write of
+     * the head and the body through Jetty's write flusher. The same bytes either way.
+     */
     private void send(int status, String type, byte[] body, int jsonLength, boolean close) {
+        // (the status line and the other headers are well within the 1024 bytes' margin)
+        int size = body.length + type.length() + factory.keepAlive.length + 1024;
+        if (factory.oneWrite && size <= MAX_ONE_WRITE) {
+            sendInOne(status, type, body, jsonLength, close, size);
+            return;
+        }
         StringBuilder h = new StringBuilder(160);
         h.append("HTTP/1.1 ").append(status).append(' ').append(HttpStatus.getMessage(status)).append("\r\n");
         if (factory.http.getHttpConfiguration().getSendDateHeader()) {
@@ -253,6 +287,94 @@ final class LeanConnection extends AbstractConnection.NonBlocking implements Con
         factory.answered.increment();
         LoneConnectionConnector.answered(connector);
         AnsweringThreadPool.answering(() -> getEndPoint().write(written, head, ByteBuffer.wrap(body)));
+    }
+
+    /**
+     * The answer as one buffer: head and body encoded into this thread's direct buffer and handed to the socket by
+     * this thread ({@code EndPoint.flush}: one {@code write}). Why: the gathering write formatted the head as a
+     * string, put it in a new heap buffer beside the wrapped body, went through Jetty's write flusher (its state
+     * machine and the callback), and the JDK copied both heap buffers into its temporary direct buffer before its
+     * {@code writev}. Only when the socket does not take the whole answer at once (a client that does not read) does
+     * the rest, copied off this thread's buffer (its next answer reuses it), go through the flusher, which writes it
+     * when the socket can take more and then calls {@link #written}, as the gathering write does.
+     */
+    private void sendInOne(int status, String type, byte[] body, int jsonLength, boolean close, int size) {
+        byte[] statusLine = status == 200 ? OK_LINE : ("HTTP/1.1 " + status + ' ' + HttpStatus.getMessage(status)
+                + "\r\n").getBytes(StandardCharsets.ISO_8859_1);
+        ByteBuffer out = threadBuffer(size);
+        out.put(statusLine);
+        if (factory.http.getHttpConfiguration().getSendDateHeader()) {
+            HttpField date = connector.getServer().getDateField();
+            if (date instanceof PreEncodedHttpField encoded) {
+                encoded.putTo(out, HttpVersion.HTTP_1_1); // "Date: ...\r\n", encoded once a second by Jetty
+            } else {
+                ascii(out, "Date: " + date.getValue() + "\r\n");
+            }
+        }
+        out.put(CONTENT_TYPE);
+        ascii(out, type);
+        out.put(CONTENT_LENGTH);
+        digits(out, body.length);
+        if (jsonLength >= 0) {
+            out.put(JSON_LENGTH);
+            digits(out, jsonLength);
+        }
+        if (close) {
+            out.put(CLOSE);
+            closing = true;
+        }
+        out.put((byte) '\r').put((byte) '\n').put(factory.keepAlive).put((byte) '\r').put((byte) '\n').put(body).flip();
+        factory.answered.increment();
+        LoneConnectionConnector.answered(connector);
+        AnsweringThreadPool.answering(() -> writeInOne(out));
+    }
+
+    private void writeInOne(ByteBuffer out) {
+        boolean whole;
+        factory.oneWrites.increment();
+        try {
+            whole = getEndPoint().flush(out);
+        } catch (Throwable x) {
+            writeFailed(x);
+            return;
+        }
+        if (whole) {
+            written();
+            return;
+        }
+        factory.finishedByFlusher.increment();
+        ByteBuffer rest = ByteBuffer.allocate(out.remaining());
+        rest.put(out).flip();
+        getEndPoint().write(written, rest);
+    }
+
+    /** This thread's one-write buffer, cleared, of at least {@code size} bytes (at most {@link #MAX_ONE_WRITE}). */
+    private static ByteBuffer threadBuffer(int size) {
+        ByteBuffer[] mine = OUT.get();
+        ByteBuffer b = mine[0];
+        if (b == null || b.capacity() < size) {
+            b = ByteBuffer.allocateDirect(Math.min(MAX_ONE_WRITE, Math.max(4096, Integer.highestOneBit(size) << 1)));
+            mine[0] = b;
+        }
+        return b.clear();
+    }
+
+    /** Puts {@code s} (ASCII: content types, the date) as one byte per character. */
+    private static void ascii(ByteBuffer out, String s) {
+        for (int i = 0; i < s.length(); i++) {
+            out.put((byte) s.charAt(i));
+        }
+    }
+
+    /** Puts {@code n} (>= 0) in decimal. */
+    private static void digits(ByteBuffer out, int n) {
+        int scale = 1;
+        while (scale <= n / 10) {
+            scale *= 10;
+        }
+        for (; scale > 0; scale /= 10) {
+            out.put((byte) ('0' + n / scale % 10));
+        }
     }
 
     private void written() {

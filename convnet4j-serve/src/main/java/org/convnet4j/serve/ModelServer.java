@@ -178,6 +178,15 @@ public final class ModelServer implements AutoCloseable {
          */
         public boolean stageCpu = Boolean.getBoolean("convnet4j.serve.stageCpu");
         /**
+         * A lean connection's answer is written as one buffer by the thread that has it ({@link LeanConnection}): head
+         * and body encoded into that thread's direct buffer and handed to the socket in one {@code write}, with
+         * Jetty's write flusher only for what the socket does not take at once. Without it: the head formatted as a
+         * string, then a gathering write of two heap buffers through the flusher, which the JDK copies into a
+         * temporary direct buffer first. {@code -Dconvnet4j.serve.oneWriteAnswers=true|false} sets it without a
+         * code change.
+         */
+        public boolean oneWriteAnswers = Boolean.getBoolean("convnet4j.serve.oneWriteAnswers");
+        /**
          * After a batch's answers, when nothing else is queued, the model's worker sleeps this long before it reads
          * the answered connections' next requests (see {@code AnsweringThreadPool.batch}): with nothing to do until
          * the clients turn round, one timed wake-up of the worker then finds most of the next batch in the sockets,
@@ -436,7 +445,8 @@ public final class ModelServer implements AutoCloseable {
             LoneConnectionConnector c = options.leanConnections
                     ? new LoneConnectionConnector(server, options.loneSpinMicros, selectors(),
                             new LeanConnection.Factory(http1, leanInference(), Connections.keepAlive(options.keepAliveMillis),
-                                    Math.min(INLINE_BODY_BYTES, options.maxBodyBytes), options.idleTimeoutMillis),
+                                    Math.min(INLINE_BODY_BYTES, options.maxBodyBytes), options.idleTimeoutMillis,
+                                    options.oneWriteAnswers),
                             http1)
                     : new LoneConnectionConnector(server, options.loneSpinMicros, selectors(), http1);
             c.setHost(options.host);

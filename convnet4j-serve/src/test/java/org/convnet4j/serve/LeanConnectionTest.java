@@ -51,7 +51,7 @@ class LeanConnectionTest {
         server.close();
     }
 
-    private static byte[] request(String path, String headers, byte[] body) {
+    static byte[] request(String path, String headers, byte[] body) {
         byte[] head = ("POST " + path + " HTTP/1.1\r\nHost: test\r\n" + headers + "Content-Length: " + body.length
                 + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII);
         byte[] all = java.util.Arrays.copyOf(head, head.length + body.length);
@@ -64,7 +64,7 @@ class LeanConnectionTest {
     }
 
     /** A binary-extension body of {@code x} and the header that goes with it. */
-    private static byte[] binary(Tensor x, String[] header) {
+    static byte[] binary(Tensor x, String[] header) {
         byte[] h = ("{\"inputs\":[{\"name\":\"input\",\"datatype\":\"FP32\",\"shape\":[" + x.dim(0) + ",1,28,28],"
                 + "\"parameters\":{\"binary_data_size\":" + 4 * x.size() + "}}],"
                 + "\"outputs\":[{\"name\":\"output\",\"parameters\":{\"binary_data\":true}}]}")
@@ -79,7 +79,12 @@ class LeanConnectionTest {
 
     /** Sends {@code request} on a new connection and reads one answer. */
     private static byte[] exchange(byte[] request) throws IOException {
-        try (Socket s = new Socket("127.0.0.1", server.port())) {
+        return exchange(server, request);
+    }
+
+    /** Sends {@code request} on a new connection to {@code to} and reads one answer. */
+    static byte[] exchange(ModelServer to, byte[] request) throws IOException {
+        try (Socket s = new Socket("127.0.0.1", to.port())) {
             s.setSoTimeout(20_000);
             s.getOutputStream().write(request);
             s.getOutputStream().flush();
