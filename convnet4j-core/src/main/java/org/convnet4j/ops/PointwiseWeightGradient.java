@@ -39,17 +39,9 @@ final class PointwiseWeightGradient {
     private PointwiseWeightGradient() {
     }
 
-    /**
-     * {@code -Dconvnet4j.conv.rowDotsNarrowVectors=true}: the row dots on kernels of 8-float vectors (AVX2) as well,
-     * where each weight's 16 lane chains are two vectors ({@code VectorRowDotsHalves}: the same bits); else those
-     * machines keep the GEMM (a field for A/B runs, {@code FlagAB}).
-     */
-    static volatile boolean narrowVectors = Boolean.getBoolean("convnet4j.conv.rowDotsNarrowVectors");
-
     static boolean applies(Kernels k, ConvDims d) {
         return enabled && FastConvolution.isPointwise(d) && d.groups() == 1 && d.outPlane() >= MIN_PLANE
-                && (k.floatsPerVector() == Kernels.ROW_DOT_LANES
-                        || narrowVectors && 2 * k.floatsPerVector() == Kernels.ROW_DOT_LANES);
+                && k.floatsPerVector() == Kernels.ROW_DOT_LANES;
     }
 
     /**

@@ -76,62 +76,19 @@ class PointwiseWeightGradientTest {
     }
 
     /**
-     * Without {@link PointwiseWeightGradient#narrowVectors}, kernels with vectors of another width (AVX2's 8 floats)
-     * leave the 1x1 weight gradient to the GEMM. The GEMM's bits, whatever this machine's width; also with 4 floats
-     * (no kernel for them: the scalar twin's row dots) whatever the switch.
+     * Kernels with vectors of another width (AVX2's 8 floats) leave the 1x1 weight gradient to the GEMM: the row dots'
+     * 16 lanes would be emulated there. The GEMM's bits, whatever this machine's width.
      */
     @Test
     void otherVectorWidthsTakeTheGemm() {
-        boolean before = PointwiseWeightGradient.narrowVectors;
-        try {
-            PointwiseWeightGradient.narrowVectors = false;
-            otherVectorWidthTakesTheGemm(8);
-            PointwiseWeightGradient.narrowVectors = true;
-            otherVectorWidthTakesTheGemm(4);
-        } finally {
-            PointwiseWeightGradient.narrowVectors = before;
-        }
-    }
-
-    private static void otherVectorWidthTakesTheGemm(int lanes) {
         int[] s = {2, 20, 56, 56, 42};
         Random random = new Random(Arrays.hashCode(s));
         Tensor x = Tensor.randn(random, 1f, s[0], s[1], s[2], s[3]);
         Tensor dy = Tensor.randn(random, 1f, s[0], s[4], s[2], s[3]);
         Tensor dw0 = Tensor.randn(random, 1f, s[4], s[1], 1, 1);
-        Kernels k = reporting(KernelProvider.vector(2), lanes);
-        Tensor gemm = weightGradient(k, false, x, dy, dw0);
-        assertArrayEquals(gemm.data(), weightGradient(k, true, x, dy, dw0).data(),
-                lanes + "-float vectors took the row dots");
-    }
-
-    /**
-     * With {@link PointwiseWeightGradient#narrowVectors} kernels of 8-float vectors take the row dots too, and give
-     * the bits of kernels of 16 (the contract's lane chains: on AVX2 the 8-float kernel against the scalar twin, on
-     * AVX-512 against the 16-float kernel), at 1 and 2 threads, not the GEMM's.
-     */
-    @Test
-    void narrowVectorsTakeTheRowDotsWithTheBitsOfSixteen() {
-        boolean before = PointwiseWeightGradient.narrowVectors;
-        PointwiseWeightGradient.narrowVectors = true;
-        try {
-            for (int[] s : new int[][] {{2, 20, 56, 56, 42}, {3, 45, 56, 57, 18}}) {
-                Random random = new Random(Arrays.hashCode(s));
-                Tensor x = Tensor.randn(random, 1f, s[0], s[1], s[2], s[3]);
-                Tensor dy = Tensor.randn(random, 1f, s[0], s[4], s[2], s[3]);
-                Tensor dw0 = Tensor.randn(random, 1f, s[4], s[1], 1, 1);
-                Tensor sixteen = weightGradient(vector(1), true, x, dy, dw0);
-                for (int threads : new int[] {1, 2}) {
-                    Kernels eight = reporting(KernelProvider.vector(threads), 8);
-                    assertArrayEquals(sixteen.data(), weightGradient(eight, true, x, dy, dw0).data(),
-                            Arrays.toString(s) + ", 8-float vectors at " + threads + " threads");
-                    assertFalse(Arrays.equals(sixteen.data(), weightGradient(eight, false, x, dy, dw0).data()),
-                            "the GEMM's bits: the row dots were not taken for " + Arrays.toString(s));
-                }
-            }
-        } finally {
-            PointwiseWeightGradient.narrowVectors = before;
-        }
+        Kernels eight = reporting(KernelProvider.vector(2), 8);
+        Tensor gemm = weightGradient(eight, false, x, dy, dw0);
+        assertArrayEquals(gemm.data(), weightGradient(eight, true, x, dy, dw0).data(), "8-float vectors took the row dots");
     }
 
     private static void withinTheReferenceBoundAndNotTheGemmsBits(Kernels k) {

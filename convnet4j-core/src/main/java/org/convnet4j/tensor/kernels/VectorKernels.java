@@ -57,15 +57,12 @@ final class VectorKernels implements Kernels {
     @Override
     public void rowDots(int m, int n, int len, int segs, float[] a, int aOff, int lda, int aSeg, float[] b, int bOff,
                         int ldb, int bSeg, boolean add, float[] c, int cOff, int ldi, int ldj) {
-        if (VectorRowDots.fits()) {
-            RowDots.check(m, n, len, segs, a, aOff, lda, aSeg, b, bOff, ldb, bSeg, c, cOff, ldi, ldj);
-            VectorRowDots.dots(m, n, len, segs, a, aOff, lda, aSeg, b, bOff, ldb, bSeg, add, c, cOff, ldi, ldj);
-        } else if (VectorRowDotsHalves.fits()) { // AVX2: each element's 16 lanes in two vectors, the same bits
-            RowDots.check(m, n, len, segs, a, aOff, lda, aSeg, b, bOff, ldb, bSeg, c, cOff, ldi, ldj);
-            VectorRowDotsHalves.dots(m, n, len, segs, a, aOff, lda, aSeg, b, bOff, ldb, bSeg, add, c, cOff, ldi, ldj);
-        } else {
+        if (!VectorRowDots.fits()) {
             Kernels.super.rowDots(m, n, len, segs, a, aOff, lda, aSeg, b, bOff, ldb, bSeg, add, c, cOff, ldi, ldj);
+            return;
         }
+        RowDots.check(m, n, len, segs, a, aOff, lda, aSeg, b, bOff, ldb, bSeg, c, cOff, ldi, ldj);
+        VectorRowDots.dots(m, n, len, segs, a, aOff, lda, aSeg, b, bOff, ldb, bSeg, add, c, cOff, ldi, ldj);
     }
 
     @Override

@@ -8,10 +8,9 @@ import java.util.Random;
 import org.junit.jupiter.api.Test;
 
 /**
- * {@link Kernels#rowDots}: the vector kernel ({@link VectorRowDots} with 16-float vectors: 4 x 4 register tiles,
- * single elements at the edges; {@link VectorRowDotsHalves} with 8-float ones: 3 x 2 tiles, 1 x 2 tiles for the last
- * rows of a, single elements for an odd last row of b) against the scalar twin bit for bit, over row counts on and
- * off the tiles, lengths below, at and past a vector, one and several segments, both output orientations, written and added (into
+ * {@link Kernels#rowDots}: the vector kernel ({@link VectorRowDots}: 4 x 4 register tiles, single elements at the
+ * edges, the lanes' tree by shuffles) against the scalar twin bit for bit, over row counts on and off the tile's 4,
+ * lengths below, at and past a vector, one and several segments, both output orientations, written and added (into
  * signed zeros too); and the sums against float64 within the float chains' error bound.
  */
 class RowDotsTest {
@@ -25,7 +24,7 @@ class RowDotsTest {
     void vectorKernelEqualsTheScalarTwinBitForBit() {
         int checked = 0;
         for (int m : new int[] {1, 3, 4, 8, 9}) {
-            for (int n : new int[] {1, 4, 5, 6, 12}) {
+            for (int n : new int[] {1, 4, 6, 12}) {
                 for (int len : new int[] {1, L - 1, L, L + 1, 3 * L + 5, 196}) {
                     for (int segs : new int[] {1, 3}) {
                         int lda = len + 3;
@@ -56,7 +55,7 @@ class RowDotsTest {
                 }
             }
         }
-        assertEquals(5 * 5 * 6 * 2 * 2 * 2, checked);
+        assertEquals(5 * 4 * 6 * 2 * 2 * 2, checked);
     }
 
     /** Each chain sums at most ceil(len / L) * segs products: the float error stays within that many roundings. */
