@@ -46,6 +46,18 @@
 #        LIKE=THREADS:CAP:FORM (environment, ratio only): as INPROC, but in a second in-process JVM and in columns of
 #        their own (served against it, wall and per CPU-second) next to the plain side, in the cells of the models
 #        in LIKE_MODELS (default lenet5); e.g. LIKE=2:1:bytes: both readings of the 90% target in one table.
+#        FLIP="SETTINGS" (environment, ratio only): A/B of a server setting, alternated within each round. SETTINGS
+#        are words for the server: -D... and -X... go to its JVM, the rest to 'convnet4j serve' (e.g.
+#        FLIP="-Dconvnet4j.serve.oneWriteAnswers=true" or FLIP="--lone-spin-us auto"); FLIP_A="SETTINGS": what
+#        side A runs with instead of the defaults (e.g. FLIP_A="--lone-spin-us 0"). Per cell, each round runs side A
+#        and side B in turn (A first in odd rounds, B first in even ones), each in a fresh server warmed up by the
+#        rule below, each right after its own S s of in-process predict (and like for like, with LIKE) in the warm
+#        JVMs, so that each served run has in-process runs next to it. Reported per round and as medians: served
+#        images/s, the server's CPU per request (us; all its threads but the JIT compilers', whose work a fresh
+#        server is still doing), per CPU-second against plain predict and (LIKE) like for like, for A and for B, and
+#        B/A of the per-CPU-second ratio (like for like with LIKE) and of the CPU per request. A fresh server per run
+#        because a server's own JIT and placement decisions move its cost by more than the effects measured here: two
+#        servers, one per setting, measured one after the other, read the setting's effect with that spread in it.
 # Output: a Markdown report on stdout and in bench/results/serve-<date>.md.
 set -euo pipefail
 
@@ -79,8 +91,13 @@ done
 command -v wrk >/dev/null || { echo "serve-load.sh: needs wrk (apt-get install wrk)" >&2; exit 2; }
 command -v jcmd >/dev/null && command -v jstat >/dev/null || { echo "serve-load.sh: needs jcmd and jstat (a JDK)" >&2; exit 2; }
 
-"$REPO/convnet4j" --version >/dev/null   # builds the jar when sources changed
-JAR="${JAR:-$REPO/convnet4j-cli/target/convnet4j.jar}"  # JAR=FILE: another build (a copy, kept still during a long run)
+# JAR=FILE: another build (a copy, kept still during a long run); without it the work tree's jar, built first when
+# its sources changed (the launcher does that). Not with JAR set: that jar is what is measured, and a rebuild of the
+# work tree's meanwhile (several minutes of two cores on a loaded machine) would only load the run.
+if [ -z "${JAR:-}" ]; then
+  "$REPO/convnet4j" --version >/dev/null
+  JAR="$REPO/convnet4j-cli/target/convnet4j.jar"
+fi
 JAVA=(java --add-modules jdk.incubator.vector -Xss4m -Xmx2g -XX:-UseDynamicNumberOfCompilerThreads)
 [ "${STAGE_CPU:-0}" = 1 ] && JAVA+=(-Dconvnet4j.serve.stageCpu=true)
 WORK="$(mktemp -d)"
@@ -99,8 +116,9 @@ tool() { "${JAVA[@]}" -cp "$JAR" "$REPO/bench/ServeLoadTool.java" "$@" 2>/dev/nu
 out() { echo "$*" | tee -a "$REPORT"; }
 
 PORT=${PORT:-18181}
+SRV_JAVA=()   # JVM options for the servers only (FLIP's -D and -X words)
 start_server() { # MODEL MAX_BATCH [more serve options]
-  "${JAVA[@]}" -jar "$JAR" serve --model "$1=$WORK/$1.c4j" --port $PORT --max-batch "$2" --max-wait-us 2000 \
+  "${JAVA[@]}" "${SRV_JAVA[@]}" -jar "$JAR" serve --model "$1=$WORK/$1.c4j" --port $PORT --max-batch "$2" --max-wait-us 2000 \
     --queue 256 --timeout-ms 120000 ${SERVE_ARGS:-} "${@:3}" >"$WORK/server.log" 2>&1 &
   SERVER_PID=$!
   # ready = listening and warmed up (serve --warmup: forward passes at each batch size before readiness);
@@ -251,14 +269,83 @@ if [ "$ONLY" = ratio ]; then
     likecols=" like-for-like img/s per round | ratio per round | median | per CPU-second, per round | median |"
     likesep="---|---|---|---|---|"
   fi
+  if [ -n "${FLIP:-}" ]; then
+    out "A/B of a server setting (FLIP), alternated within each round, a fresh server for each run: A = ${FLIP_A:-the defaults}, B = $FLIP."
+    out "Per round: A's and B's served images/s, the server's CPU per request (us, JIT compilers excepted), per CPU-second"
+    out "against plain predict${LIKE:+ and like for like (LIKE=$LIKE)}, each against the in-process runs just before it; B/A of the"
+    out "per-CPU-second ratio ($([ -n "${LIKE:-}" ] && echo "like for like" || echo plain): above 1, B serves more images per CPU-second) and of the CPU per request"
+    out "(below 1, B costs less). The last row of each cell: the medians (of the rounds' B/A for the B/A columns)."
+    out ""
+    out "| model | max batch | samples | c | format | round (order) | A img/s | B img/s | A CPU us/req | B CPU us/req | B/A CPU per req | A plain per CPU-s | B plain per CPU-s |${LIKE:+ A like per CPU-s | B like per CPU-s |} **B/A per CPU-s** | A p50 / p99 ms | B p50 / p99 ms | A non-200 | B non-200 |"
+    out "|---|---|---|---|---|---|---|---|---|---|---|---|---|${LIKE:+---|---|}---|---|---|---|---|"
+  else
   out "| model | server max batch | samples/request | concurrency | format | in-process batch | in-process img/s per round | served img/s per round | ratio per round | median ratio | ratio per CPU-second, per round | median |$likecols served p50 ms (median of rounds) | served p99 ms | mean batch | non-200 |"
   out "|---|---|---|---|---|---|---|---|---|---|---|---|${likesep}---|---|---|---|"
+  fi
   med() { echo "$@" | tr ' ' '\n' | sort -n | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
   slashes() { echo "$@" | sed 's/ / \/ /g; s/^/ /'; }
   ratio() { awk -v a="$2" -v b="$1" 'BEGIN { printf "%.2f", b / a }'; } # SERVED IN_PROCESS
   # images per CPU-second of the server process vs of the in-process JVM: independent of how much of the machine
   # each side got (on a loaded machine the side with more runnable threads gets a larger share)
   per_cpu() { awk -v b="$1" -v cs="$2" -v a="$3" -v ca="$4" 'BEGIN { if (ca > 0 && cs > 0) printf "%.2f", (b / cs) / (a / ca); else print "-" }'; } # SERVED TICKS IN_PROCESS TICKS
+  # FLIP: the words of a setting, split into the server JVM's options and serve's options
+  flip_words() { # SETTINGS: sets FW_JAVA and FW_SERVE (arrays)
+    FW_JAVA=(); FW_SERVE=()
+    local w
+    for w in $1; do case "$w" in -D*|-X*) FW_JAVA+=("$w") ;; *) FW_SERVE+=("$w") ;; esac; done
+  }
+  # One run of one side of FLIP: the in-process runs, then a fresh server with the side's settings, warmed up, then
+  # S s of wrk. Appends the figures to the side's F_* entries.
+  flip_run() { # SIDE(A|B) MODEL BATCH SAMPLES CONC FORMAT SECS INBATCH THREADS
+    local side=$1 m=$2 batch=$3 samples=$4 conc=$5 format=$6 secs=$7 inbatch=$8 threads=$9 settings a ca l cl s0 s1 b reqs w
+    [ "$side" = A ] && settings=${FLIP_A:-} || settings=$FLIP
+    jvm_run base "$secs" "$inbatch"; a=$RATE; ca=$TICKS
+    if [ -n "$like" ]; then jvm_run like "$secs" "$inbatch"; l=$RATE; cl=$TICKS; fi
+    flip_words "$settings"
+    SRV_JAVA=("${FW_JAVA[@]}")
+    [ -n "$SERVER_PID" ] && stop_server
+    start_server "$m" "$batch" "${FW_SERVE[@]}"
+    SRV_JAVA=()
+    w=$(warm_server "$threads" "$conc" "$m" "$format$samples" "$samples")
+    FLIP_WARMS="$FLIP_WARMS $side: $w;"
+    s0=$(cpu_ticks "$SERVER_PID")
+    wrk -t$threads -c$conc -d${secs}s --timeout 120s -s "$REPO/bench/serve-load.lua" "http://127.0.0.1:$PORT" \
+      -- "$m" "$WORK/$m" "$format$samples" >"$WORK/wrk.txt"
+    s1=$(cpu_ticks "$SERVER_PID")
+    stop_server
+    b=$(awk -v s="$samples" '$1 == "rps" { printf "%.1f", $2 * s }' "$WORK/wrk.txt")
+    reqs=$(awk -v t="$secs" '$1 == "rps" { printf "%.0f", $2 * t }' "$WORK/wrk.txt")
+    F_IMG[$side]="$b"
+    F_CPU[$side]=$(awk -v c=$((s1 - s0)) -v n="$reqs" -v hz="$(getconf CLK_TCK)" 'BEGIN { if (n > 0) printf "%.1f", 1e6 * c / hz / n; else print "-" }')
+    F_PLAIN[$side]=$(per_cpu "$b" $((s1 - s0)) "$a" "$ca")
+    F_LIKE[$side]="-"
+    [ -n "$like" ] && F_LIKE[$side]=$(per_cpu "$b" $((s1 - s0)) "$l" "$cl")
+    F_LAT[$side]="$(field p50_ms "$WORK/wrk.txt") / $(field p99_ms "$WORK/wrk.txt")"
+    F_BAD[$side]=$(awk '/^status / && $2 != "200:" { n += $3 } END { print n + 0 }' "$WORK/wrk.txt")
+  }
+  quot() { awk -v b="$1" -v a="$2" 'BEGIN { if (a + 0 > 0 && b + 0 > 0) printf "%.3f", b / a; else print "-" }'; } # B A
+  flip_cell() { # MODEL BATCH SAMPLES CONC FORMAT SECS INBATCH THREADS: ROUNDS rounds of A and B, a row each, then the medians
+    local r first second c
+    declare -gA F_IMG=() F_CPU=() F_PLAIN=() F_LIKE=() F_LAT=() F_BAD=()
+    local -A all=()
+    FLIP_WARMS=""
+    for r in $(seq 1 "$ROUNDS"); do
+      if (( r % 2 )); then first=A; second=B; else first=B; second=A; fi
+      flip_run $first "$@"; flip_run $second "$@"
+      c=$( [ -n "$like" ] && echo "${F_LIKE[A]} ${F_LIKE[B]}" || echo "${F_PLAIN[A]} ${F_PLAIN[B]}")
+      all[AIMG]="${all[AIMG]:-} ${F_IMG[A]}"; all[BIMG]="${all[BIMG]:-} ${F_IMG[B]}"
+      all[ACPU]="${all[ACPU]:-} ${F_CPU[A]}"; all[BCPU]="${all[BCPU]:-} ${F_CPU[B]}"
+      all[APLAIN]="${all[APLAIN]:-} ${F_PLAIN[A]}"; all[BPLAIN]="${all[BPLAIN]:-} ${F_PLAIN[B]}"
+      all[ALIKE]="${all[ALIKE]:-} ${F_LIKE[A]}"; all[BLIKE]="${all[BLIKE]:-} ${F_LIKE[B]}"
+      all[QCPU]="${all[QCPU]:-} $(quot "${F_CPU[B]}" "${F_CPU[A]}")"
+      all[QPER]="${all[QPER]:-} $(quot ${c#* } ${c% *})"
+      all[Ap50]="${all[Ap50]:-} ${F_LAT[A]%% /*}"; all[Bp50]="${all[Bp50]:-} ${F_LAT[B]%% /*}"
+      all[Ap99]="${all[Ap99]:-} ${F_LAT[A]##*/ }"; all[Bp99]="${all[Bp99]:-} ${F_LAT[B]##*/ }"
+      all[Abad]=$(( ${all[Abad]:-0} + ${F_BAD[A]} )); all[Bbad]=$(( ${all[Bbad]:-0} + ${F_BAD[B]} ))
+      out "| $1 | $2 | $3 | $4 | $5 | $r ($first $second) | ${F_IMG[A]} | ${F_IMG[B]} | ${F_CPU[A]} | ${F_CPU[B]} | $(quot "${F_CPU[B]}" "${F_CPU[A]}") | ${F_PLAIN[A]} | ${F_PLAIN[B]} |${LIKE:+ ${F_LIKE[A]} | ${F_LIKE[B]} |} $(quot ${c#* } ${c% *}) | ${F_LAT[A]} | ${F_LAT[B]} | ${F_BAD[A]} | ${F_BAD[B]} |"
+    done
+    out "| $1 | $2 | $3 | $4 | $5 | **median** | $(med ${all[AIMG]}) | $(med ${all[BIMG]}) | **$(med ${all[ACPU]})** | **$(med ${all[BCPU]})** | **$(med ${all[QCPU]})** | $(med ${all[APLAIN]}) | $(med ${all[BPLAIN]}) |${LIKE:+ **$(med ${all[ALIKE]})** | **$(med ${all[BLIKE]})** |} **$(med ${all[QPER]})** | $(med ${all[Ap50]}) / $(med ${all[Ap99]}) | $(med ${all[Bp50]}) / $(med ${all[Bp99]}) | ${all[Abad]} | ${all[Bbad]} |"
+  }
   made=""; warmups=""; srv_key=""; srv_mix=""; stages=""
   for cell in $CELLS; do
     IFS=: read -r m batch samples conc format secs inbatch <<<"$cell"
@@ -287,6 +374,13 @@ if [ "$ONLY" = ratio ]; then
       jvm_stop like
     fi
     threads=$(( conc < 2 ? 1 : 2 ))
+    if [ -n "${FLIP:-}" ]; then
+      flip_cell "$m" "$batch" "$samples" "$conc" "$format" "$secs" "$inbatch" "$threads"
+      warmups="$warmups
+| $m | $batch | $samples | $conc | $format | $inbatch | $warm_in |${LIKE:+ $warm_like |} $FLIP_WARMS |"
+      srv_key=""
+      continue
+    fi
     if [ "$srv_key" != "$m:$batch" ]; then
       [ -n "$SERVER_PID" ] && stop_server
       start_server "$m" "$batch"; srv_key="$m:$batch"; srv_mix=""
@@ -345,7 +439,7 @@ if [ "$ONLY" = ratio ]; then
     fi
     out "| $m | $batch | $samples | $conc | $format | $inbatch |$(slashes $ins) |$(slashes $srv) |$(slashes $ratios) | **$(med $ratios)**$flag |$(slashes $cpuratios) | **$(med $cpuratios)** |$likecells $(med $p50s) | $(med $p99s) | $mb | $bad |"
   done
-  stop_server
+  [ -n "$SERVER_PID" ] && stop_server
   jvm_stop base; jvm_stop like
   out ""
   out "Warm-up windows (images/s per window of at least ${WARM_WINDOW} s, with the images it counted in brackets, until"
