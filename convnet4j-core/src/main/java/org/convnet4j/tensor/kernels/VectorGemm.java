@@ -42,8 +42,8 @@ final class VectorGemm {
      * vectors and 1 broadcast, 15 registers) instead of 4 x 24 ({@link #microKernel4x3}: 12 + 3 + 1, all 16), the shape
      * BLIS and OpenBLAS give Haswell and Zen: one register left for C2's own use, and a B micro-panel of KC x 16 floats
      * (32 KiB at KC 512, the size of the L1) instead of 48 KiB, streamed from L2 for every A micro-panel. On by default:
-     * on the AVX2 guest (QEMU EPYC model) W1 at n = 1024 / 2048 on one thread ran 6% / 9% more GFLOPS per CPU second
-     * (medians of six pairs of fresh JVMs, 5 and 4 of them won, loaded; two threads 6-11% in two pairs;
+     * on the AVX2 guest (QEMU EPYC model) W1 at n = 1024 / 2048 on one thread ran 8% / 10% more GFLOPS per CPU second
+     * (medians of nine pairs of fresh JVMs, 8 and 7 of them won, loaded; two threads 6-11% in two pairs;
      * docs/PERFORMANCE.md, "Session 26, the GEMM engineer").
      * {@code -Dconvnet4j.gemm.tile6x16=false} brings back 4 x 24. Read once: it fixes MR and NR, and with them every
      * packed layout. 16-float machines never read it: their tile, paths and bits stay as they are. Each value of C is
