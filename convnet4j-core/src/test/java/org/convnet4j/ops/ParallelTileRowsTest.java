@@ -36,23 +36,30 @@ class ParallelTileRowsTest {
     @Test
     void threadedTilesGiveTheOneThreadBitsWithTheirEpilogue() {
         Kernels one = KernelProvider.vector(1);
+        // Small planes computed transposed: 7x7 with 16-float vectors and with the 8-float 4 x 24 tile; with the 6 x 16
+        // one (VectorGemm.Tile6x16, the 8-float default) 49 pixels fill 6-row panels at most 1.18x better than 16-column
+        // ones, under fillsBetterTransposed's 1.2, so 6x6 planes there, and 464 filters in the 3x3 layer so that its
+        // rows still go to all threads (464 x 36 values; 352 x 36 would not)
+        boolean sevens = one.fillsBetterTransposed(400, 49) && one.fillsBetterTransposed(352, 49);
+        int side = sevens ? 7 : 6;
+        int filters3x3 = sevens ? 352 : 464;
         List<FastConvolutionTest.Case> cases = List.of(
                 // one shifted tile (14x14), a slice of 256 x 16 x 16 values: filled on all threads
                 new FastConvolutionTest.Case(1, 256, 14, 14, 128, 3, 3, ConvParams.of(1, 1)),
                 // one shifted tile with four phases (3x3 stride 2, 28x28 -> 14x14), 80 x 4 x 15 x 15 values
                 new FastConvolutionTest.Case(1, 80, 28, 28, 128, 3, 3, ConvParams.of(2, 1)),
                 // 7x7 planes computed transposed: a pointwise layer and a 3x3 one (im2col on all threads)
-                new FastConvolutionTest.Case(1, 128, 7, 7, 400, 1, 1, ConvParams.defaults()),
-                new FastConvolutionTest.Case(1, 96, 7, 7, 352, 3, 3, ConvParams.of(1, 1)),
+                new FastConvolutionTest.Case(1, 128, side, side, 400, 1, 1, ConvParams.defaults()),
+                new FastConvolutionTest.Case(1, 96, side, side, filters3x3, 3, 3, ConvParams.of(1, 1)),
                 // a pointwise tile with a threaded GEMM, 56 filters (not a multiple of the 16 of a block)
                 new FastConvolutionTest.Case(1, 64, 20, 20, 56, 1, 1, ConvParams.defaults()));
-        assertTrue(one.fillsBetterTransposed(400, 49) && one.fillsBetterTransposed(352, 49),
-                "the 7x7 cases are computed transposed");
+        assertTrue(one.fillsBetterTransposed(400, side * side) && one.fillsBetterTransposed(filters3x3, side * side),
+                "the " + side + "x" + side + " cases are computed transposed");
         assertTrue(!one.fillsBetterTransposed(128, 196) && !one.fillsBetterTransposed(56, 400),
                 "the 3x3 cases are shifted tiles, the 20x20 one is not transposed");
         assertTrue(256 * 16 * 16 >= FastConvolution.IM2COL_PARALLEL && 80 * 4 * 15 * 15 >= FastConvolution.IM2COL_PARALLEL
                 && 128 * 196 >= FastConvolution.EPILOGUE_PARALLEL && 56 * 400 >= FastConvolution.EPILOGUE_PARALLEL
-                && 352 * 49 >= FastConvolution.EPILOGUE_PARALLEL, "the slices are filled and the rows finished on all threads");
+                && filters3x3 * side * side >= FastConvolution.EPILOGUE_PARALLEL, "the slices are filled and the rows finished on all threads");
         boolean before = FastConvolution.parallelTileRows;
         try {
             for (FastConvolutionTest.Case cs : cases) {

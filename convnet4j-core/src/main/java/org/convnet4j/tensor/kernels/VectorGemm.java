@@ -33,9 +33,31 @@ final class VectorGemm {
      * accumulators plus 3 B vectors and a broadcast A value fit in registers; with 256-bit or narrower
      * vectors (AVX2: 16 registers) 4 rows x 3 vectors do.
      */
-    static final int MR = VL >= 16 ? 8 : 4;
-    /** Columns of the micro-tile: three vectors. */
-    static final int NR = 3 * VL;
+    static final int MR = VL >= 16 ? 8 : VL == 8 && Tile6x16.ON ? 6 : 4;
+    /** Columns of the micro-tile: three vectors, or two with the 6-row tile ({@link Tile6x16}). */
+    static final int NR = (MR == 6 ? 2 : 3) * VL;
+
+    /**
+     * On 8-float machines (AVX2: 16 ymm registers), a 6 x 16 micro-tile ({@link #microKernel6x2}: 12 accumulators, 2 B
+     * vectors and 1 broadcast, 15 registers) instead of 4 x 24 ({@link #microKernel4x3}: 12 + 3 + 1, all 16), the shape
+     * BLIS and OpenBLAS give Haswell and Zen: one register left for C2's own use, and a B micro-panel of KC x 16 floats
+     * (32 KiB at KC 512, the size of the L1) instead of 48 KiB, streamed from L2 for every A micro-panel. On by default:
+     * on the AVX2 guest (QEMU EPYC model) W1 at n = 1024 / 2048 on one thread ran 8% / 10% more GFLOPS per CPU second
+     * (medians of nine pairs of fresh JVMs, 8 and 7 of them won, loaded; two threads 6-11% in two pairs;
+     * docs/PERFORMANCE.md, "Session 26, the GEMM engineer").
+     * {@code -Dconvnet4j.gemm.tile6x16=false} brings back 4 x 24. Read once: it fixes MR and NR, and with them every
+     * packed layout. 16-float machines never read it: their tile, paths and bits stay as they are. Each value of C is
+     * still one chain from zero, one FMA per k step in k order, merged by {@code fma(C, beta, acc)}: the tile's shape
+     * changes no bit of any product (the pom's gemm-tile4x24 execution runs the GEMM's tests on the other tile). One
+     * thing moves with it: {@link VectorWinograd#packs()} needs VL = 2 MR, so Winograd's filters are packed by the
+     * generic path on this tile.
+     */
+    static final class Tile6x16 {
+        static final boolean ON = !"false".equals(System.getProperty("convnet4j.gemm.tile6x16"));
+
+        private Tile6x16() {
+        }
+    }
     /**
      * Depth of a packed slice. Long enough that the tile load/store at the end of each micro-kernel call is
      * amortised over many FMAs. Each slice passes over all of C once more (a load, an FMA and a store of every
@@ -383,7 +405,8 @@ final class VectorGemm {
             return packAllOfA(transA, m, k, alpha, a, aOff, lda, packedA);
         }
         int slices = ceilDiv(k, KC);
-        int rows = Math.max(transA ? 128 : MR, ParallelChunks.VALUES / Math.min(KC, k) / MR * MR);
+        // whole MR panels either way (128 rows are 21 panels and 2 rows of the 6-row tile: rounded up)
+        int rows = Math.max(transA ? roundUp(128, MR) : MR, ParallelChunks.VALUES / Math.min(KC, k) / MR * MR);
         int blocks = ceilDiv(m, rows);
         GemmPool.forEach(parts, slices * blocks, t -> {
             int pc = t / blocks * KC;
@@ -814,7 +837,7 @@ final class VectorGemm {
                         dst[d + r] = 0f;
                     }
                 }
-            } else if (transposeByBlocks && mr == MR && alpha == 1f) {
+            } else if (transposeByBlocks && mr == MR && MR % 4 == 0 && alpha == 1f) {
                 // Stored A is m x k, alpha 1 (a weight gradient's dy, W1): MR rows in blocks of four.
                 for (int r = 0; r < MR; r += 4) {
                     int src = aOff + (ic + ir + r) * lda + pc;
@@ -954,7 +977,9 @@ final class VectorGemm {
                     int d = base + p * NR;
                     FloatVector.fromArray(S, b, s).intoArray(dst, d);
                     FloatVector.fromArray(S, b, s + VL).intoArray(dst, d + VL);
-                    FloatVector.fromArray(S, b, s + 2 * VL).intoArray(dst, d + 2 * VL);
+                    if (NR == 3 * VL) { // a constant: not the 6 x 16 tile's two-vector panels (Tile6x16)
+                        FloatVector.fromArray(S, b, s + 2 * VL).intoArray(dst, d + 2 * VL);
+                    }
                 }
                 return;
             }
@@ -1061,8 +1086,9 @@ final class VectorGemm {
     static volatile boolean shortRowEdges = !"false".equals(System.getProperty("convnet4j.gemm.shortRowEdges"));
 
     /**
-     * Narrow edge panels on 4-row machines (256-bit vectors: AVX2), {@link #narrowEdges}' one- and two-vector kernels
-     * for {@link #microKernel4x3}: until session 25 every edge panel there ran the full three-vector kernel (the 8-row
+     * Narrow edge panels on 8-float machines: with the 6 x 16 tile ({@link Tile6x16}) an edge of at most VL columns runs
+     * {@link #microKernel6x1}; with the 4 x 24 one, {@link #narrowEdges}' one- and two-vector kernels for {@link
+     * #microKernel4x3}: until session 25 every edge panel there ran the full three-vector kernel (the 8-row
      * forms are written for 8-row panels). With NR = 24 a 14x14 plane's 196 columns are 8 panels and 4 columns, 7x7
      * planes joined in pairs 4 panels and 2, a 1x1 weight gradient's 64 channels 2 panels and 16. Same lanes' chains,
      * same merge: the same bits. {@code -Dconvnet4j.gemm.narrowEdges4=false} (or narrowEdges=false) for A/B runs; a
@@ -1084,6 +1110,8 @@ final class VectorGemm {
             } else {
                 microKernel8x2(kc, pa, aIdx, pb, bIdx, tile);
             }
+        } else if (MR == 6 && nr <= VL && narrowEdges4) {
+            microKernel6x1(kc, pa, aIdx, pb, bIdx, tile);
         } else if (MR == 4 && nr <= 2 * VL && narrowEdges4) {
             if (nr <= VL) {
                 microKernel4x1(kc, pa, aIdx, pb, bIdx, tile);
@@ -1324,6 +1352,8 @@ final class VectorGemm {
         float b = overwrite ? 1f : beta;
         if (MR == 8) {
             microKernel8x3(kc, pa, aIdx, pb, bIdx, from, fromIdx, fromLd, b, c, cIdx, ldc);
+        } else if (MR == 6) {
+            microKernel6x2(kc, pa, aIdx, pb, bIdx, from, fromIdx, fromLd, b, c, cIdx, ldc);
         } else {
             microKernel4x3(kc, pa, aIdx, pb, bIdx, from, fromIdx, fromLd, b, c, cIdx, ldc);
         }
@@ -1485,5 +1515,88 @@ final class VectorGemm {
         FloatVector.fromArray(S, from, fromIdx + 3 * fromLd).fma(betaV, c30).intoArray(c, cIdx + 3 * ldc);
         FloatVector.fromArray(S, from, fromIdx + 3 * fromLd + VL).fma(betaV, c31).intoArray(c, cIdx + 3 * ldc + VL);
         FloatVector.fromArray(S, from, fromIdx + 3 * fromLd + 2 * VL).fma(betaV, c32).intoArray(c, cIdx + 3 * ldc + 2 * VL);
+    }
+
+    /**
+     * The 6 x 16 micro-kernel of {@link Tile6x16} (8-float vectors: 12 accumulators, 2 B vectors, 1 broadcast in 15 of
+     * the 16 ymm registers); lanes and store as {@link #microKernel8x3}'s.
+     */
+    static void microKernel6x2(int kc, float[] pa, int aIdx, float[] pb, int bIdx,
+                               float[] from, int fromIdx, int fromLd, float beta,
+                               float[] c, int cIdx, int ldc) {
+        FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S);
+        FloatVector c10 = FloatVector.zero(S), c11 = FloatVector.zero(S);
+        FloatVector c20 = FloatVector.zero(S), c21 = FloatVector.zero(S);
+        FloatVector c30 = FloatVector.zero(S), c31 = FloatVector.zero(S);
+        FloatVector c40 = FloatVector.zero(S), c41 = FloatVector.zero(S);
+        FloatVector c50 = FloatVector.zero(S), c51 = FloatVector.zero(S);
+        int ai = aIdx;
+        int bi = bIdx;
+        for (int p = 0; p < kc; p++) {
+            FloatVector b0 = FloatVector.fromArray(S, pb, bi);
+            FloatVector b1 = FloatVector.fromArray(S, pb, bi + VL);
+            FloatVector a;
+            a = FloatVector.broadcast(S, pa[ai + 0]);
+            c00 = a.fma(b0, c00);
+            c01 = a.fma(b1, c01);
+            a = FloatVector.broadcast(S, pa[ai + 1]);
+            c10 = a.fma(b0, c10);
+            c11 = a.fma(b1, c11);
+            a = FloatVector.broadcast(S, pa[ai + 2]);
+            c20 = a.fma(b0, c20);
+            c21 = a.fma(b1, c21);
+            a = FloatVector.broadcast(S, pa[ai + 3]);
+            c30 = a.fma(b0, c30);
+            c31 = a.fma(b1, c31);
+            a = FloatVector.broadcast(S, pa[ai + 4]);
+            c40 = a.fma(b0, c40);
+            c41 = a.fma(b1, c41);
+            a = FloatVector.broadcast(S, pa[ai + 5]);
+            c50 = a.fma(b0, c50);
+            c51 = a.fma(b1, c51);
+            ai += 6;
+            bi += 2 * VL;
+        }
+        FloatVector betaV = FloatVector.broadcast(S, beta);
+        FloatVector.fromArray(S, from, fromIdx).fma(betaV, c00).intoArray(c, cIdx);
+        FloatVector.fromArray(S, from, fromIdx + VL).fma(betaV, c01).intoArray(c, cIdx + VL);
+        FloatVector.fromArray(S, from, fromIdx + fromLd).fma(betaV, c10).intoArray(c, cIdx + ldc);
+        FloatVector.fromArray(S, from, fromIdx + fromLd + VL).fma(betaV, c11).intoArray(c, cIdx + ldc + VL);
+        FloatVector.fromArray(S, from, fromIdx + 2 * fromLd).fma(betaV, c20).intoArray(c, cIdx + 2 * ldc);
+        FloatVector.fromArray(S, from, fromIdx + 2 * fromLd + VL).fma(betaV, c21).intoArray(c, cIdx + 2 * ldc + VL);
+        FloatVector.fromArray(S, from, fromIdx + 3 * fromLd).fma(betaV, c30).intoArray(c, cIdx + 3 * ldc);
+        FloatVector.fromArray(S, from, fromIdx + 3 * fromLd + VL).fma(betaV, c31).intoArray(c, cIdx + 3 * ldc + VL);
+        FloatVector.fromArray(S, from, fromIdx + 4 * fromLd).fma(betaV, c40).intoArray(c, cIdx + 4 * ldc);
+        FloatVector.fromArray(S, from, fromIdx + 4 * fromLd + VL).fma(betaV, c41).intoArray(c, cIdx + 4 * ldc + VL);
+        FloatVector.fromArray(S, from, fromIdx + 5 * fromLd).fma(betaV, c50).intoArray(c, cIdx + 5 * ldc);
+        FloatVector.fromArray(S, from, fromIdx + 5 * fromLd + VL).fma(betaV, c51).intoArray(c, cIdx + 5 * ldc + VL);
+    }
+
+    /**
+     * The first vector of {@link #microKernel6x2}'s tile (an edge panel of at most VL columns; lanes as there), stored
+     * into {@code tile} with row stride {@code 2 * VL} (NR with {@link Tile6x16}).
+     */
+    static void microKernel6x1(int kc, float[] pa, int aIdx, float[] pb, int bIdx, float[] tile) {
+        FloatVector c0 = FloatVector.zero(S), c1 = FloatVector.zero(S), c2 = FloatVector.zero(S);
+        FloatVector c3 = FloatVector.zero(S), c4 = FloatVector.zero(S), c5 = FloatVector.zero(S);
+        int ai = aIdx;
+        int bi = bIdx;
+        for (int p = 0; p < kc; p++) {
+            FloatVector b0 = FloatVector.fromArray(S, pb, bi);
+            c0 = FloatVector.broadcast(S, pa[ai]).fma(b0, c0);
+            c1 = FloatVector.broadcast(S, pa[ai + 1]).fma(b0, c1);
+            c2 = FloatVector.broadcast(S, pa[ai + 2]).fma(b0, c2);
+            c3 = FloatVector.broadcast(S, pa[ai + 3]).fma(b0, c3);
+            c4 = FloatVector.broadcast(S, pa[ai + 4]).fma(b0, c4);
+            c5 = FloatVector.broadcast(S, pa[ai + 5]).fma(b0, c5);
+            ai += 6;
+            bi += 2 * VL;
+        }
+        c0.intoArray(tile, 0);
+        c1.intoArray(tile, 2 * VL);
+        c2.intoArray(tile, 4 * VL);
+        c3.intoArray(tile, 6 * VL);
+        c4.intoArray(tile, 8 * VL);
+        c5.intoArray(tile, 10 * VL);
     }
 }

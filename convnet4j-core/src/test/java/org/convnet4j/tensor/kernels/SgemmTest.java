@@ -307,13 +307,8 @@ class SgemmTest {
                     }
                 }
                 float[] actual = c0.clone();
-                if (MR == 8) {
-                    VectorGemm.microKernel8x3(kc, pa, 0, pb, 0, overwrite ? VectorGemm.NEGATIVE_ZEROS : actual,
-                            overwrite ? 0 : 1, overwrite ? 0 : ldc, overwrite ? 1f : beta, actual, 1, ldc);
-                } else {
-                    VectorGemm.microKernel4x3(kc, pa, 0, pb, 0, overwrite ? VectorGemm.NEGATIVE_ZEROS : actual,
-                            overwrite ? 0 : 1, overwrite ? 0 : ldc, overwrite ? 1f : beta, actual, 1, ldc);
-                }
+                fullKernel(kc, pa, pb, overwrite ? VectorGemm.NEGATIVE_ZEROS : actual, overwrite ? 0 : 1,
+                        overwrite ? 0 : ldc, overwrite ? 1f : beta, actual, 1, ldc);
                 assertBitsEqual(expected, actual, "kernel beta=" + beta + " overwrite=" + overwrite);
             }
         }
@@ -400,6 +395,105 @@ class SgemmTest {
             }
         }
         return c;
+    }
+
+    /** This machine's full micro-kernel (MR x NR, as {@code VectorGemm.fullTile} picks it) on panels at offset 0. */
+    private static void fullKernel(int kc, float[] pa, float[] pb, float[] from, int fromIdx, int fromLd, float beta,
+                                   float[] c, int cIdx, int ldc) {
+        if (MR == 8) {
+            VectorGemm.microKernel8x3(kc, pa, 0, pb, 0, from, fromIdx, fromLd, beta, c, cIdx, ldc);
+        } else if (MR == 6) {
+            VectorGemm.microKernel6x2(kc, pa, 0, pb, 0, from, fromIdx, fromLd, beta, c, cIdx, ldc);
+        } else {
+            VectorGemm.microKernel4x3(kc, pa, 0, pb, 0, from, fromIdx, fromLd, beta, c, cIdx, ldc);
+        }
+    }
+
+    /**
+     * The 6 x 16 tile's kernels ({@code VectorGemm.Tile6x16}, on 8-float machines 6 rows x 2 vectors; called here
+     * directly, on panels of 6 rows and 2 vectors, whatever tile this JVM's GEMM uses): every lane is the naive chain
+     * (from zero, one FMA per k step in k order) and the store {@code fma(C, beta, acc)}, or the chain itself when
+     * overwriting; the one-vector edge kernel fills only its vector of each row, with the full kernel's bits.
+     */
+    @Test
+    void sixRowTileKernelsGiveTheNaiveChainsBits() {
+        int rows = 6;
+        int cols = 2 * VL;
+        for (int kc : new int[] {1, 7, VectorGemm.KC}) {
+            float[] pa = specials(randomArray(rows * kc));
+            float[] pb = randomArray(cols * kc);
+            int ldc = cols + 5;
+            float[] c0 = specials(randomArray(rows * ldc + 3));
+            for (float beta : new float[] {0.5f, 1f, -1.25f}) {
+                for (boolean overwrite : new boolean[] {true, false}) {
+                    float[] expected = c0.clone();
+                    for (int i = 0; i < rows; i++) {
+                        for (int j = 0; j < cols; j++) {
+                            float acc = 0f;
+                            for (int p = 0; p < kc; p++) {
+                                acc = Math.fma(pa[p * rows + i], pb[p * cols + j], acc);
+                            }
+                            int at = 2 + i * ldc + j;
+                            expected[at] = overwrite ? acc : Math.fma(expected[at], beta, acc);
+                        }
+                    }
+                    float[] actual = c0.clone();
+                    VectorGemm.microKernel6x2(kc, pa, 0, pb, 0, overwrite ? VectorGemm.NEGATIVE_ZEROS : actual,
+                            overwrite ? 0 : 2, overwrite ? 0 : ldc, overwrite ? 1f : beta, actual, 2, ldc);
+                    assertBitsEqual(expected, actual, "6x2 kc " + kc + " beta " + beta + " overwrite " + overwrite);
+                }
+            }
+            float[] whole = new float[rows * cols];
+            VectorGemm.microKernel6x2(kc, pa, 0, pb, 0, VectorGemm.NEGATIVE_ZEROS, 0, 0, 1f, whole, 0, cols);
+            float[] tile = new float[rows * cols];
+            java.util.Arrays.fill(tile, SENTINEL);
+            VectorGemm.microKernel6x1(kc, pa, 0, pb, 0, tile);
+            for (int i = 0; i < rows; i++) {
+                for (int j = 0; j < cols; j++) {
+                    float want = j < VL ? whole[i * cols + j] : SENTINEL;
+                    assertEquals(Float.floatToRawIntBits(want), Float.floatToRawIntBits(tile[i * cols + j]),
+                            "6x1 kc " + kc + " row " + i + " column " + j);
+                }
+            }
+        }
+    }
+
+    /**
+     * Edge panels of every width 1 .. NR and row panels of every height 1 .. MR of this machine's tile (on 8-float
+     * machines 6 x 16 by default, 4 x 24 with {@code -Dconvnet4j.gemm.tile6x16=false}; 8 x 48 with 16-float vectors), on
+     * both loop orders, prepared or not, 1 and 2 threads: the naive chain's bits. The pom's {@code gemm-tile4x24}
+     * execution runs this class again with the other 8-float tile.
+     */
+    @Test
+    void edgePanelsOfEveryWidthAndHeightGiveTheNaiveChainsBits() {
+        VectorGemm[] gemms = {new VectorGemm(1, false), new VectorGemm(2, false), new VectorGemm(1, true),
+            new VectorGemm(2, true)};
+        for (int width = 1; width <= NR; width++) {
+            int height = 1 + (width - 1) % MR;
+            int m = (width % 3) * MR + height; // the edge row panel after 0-2 full ones
+            int n = (width % 2) * NR + width; // the edge column panel after 0-1 full ones
+            int k = width % 4 == 0 ? VectorGemm.KC + 3 : 23;
+            // a transposed B with at most 4 rows is a dot-product shape (another summation order): B as stored then
+            int t = VectorGemm.isDotShape(true, m, n, k) ? width % 2 : width % 4;
+            boolean ta = (t & 1) != 0;
+            boolean tb = (t & 2) != 0;
+            float beta = width % 3 == 0 ? 0f : 0.5f;
+            float[] a = randomArray(m * k);
+            float[] b = randomArray(k * n);
+            float[] c0 = randomArray(m * n);
+            float[] expected = naiveTwin(ta, tb, m, n, k, 0.75f, a, ta ? m : k, b, tb ? k : n, beta, c0.clone(), n);
+            String what = "tile " + MR + "x" + NR + " shape " + m + "x" + n + "x" + k + " trans " + t;
+            for (int i = 0; i < gemms.length; i++) {
+                float[] c = c0.clone();
+                gemms[i].sgemm(ta, tb, m, n, k, 0.75f, a, 0, ta ? m : k, b, 0, tb ? k : n, beta, c, 0, n);
+                assertBitsEqual(expected, c, "gemm " + i + " " + what);
+                float[] packed = gemms[i].packForFewRows(ta, m, k, 0.75f, a, 0, ta ? m : k);
+                float[] cp = c0.clone();
+                gemms[i].sgemmPrepared(new PreparedMatrix(ta, m, k, 0.75f, a, 0, ta ? m : k, packed), tb, n, b, 0,
+                        tb ? k : n, beta, cp, 0, n, 2);
+                assertBitsEqual(expected, cp, "prepared, gemm " + i + " " + what);
+            }
+        }
     }
 
     private static final int MARKED_NAN_BITS = 0x7fc0_1234;
@@ -649,11 +743,7 @@ class SgemmTest {
             float[] pa = randomArray(MR * kc);
             float[] pb = randomArray(NR * kc);
             float[] whole = new float[MR * NR];
-            if (MR == 8) {
-                VectorGemm.microKernel8x3(kc, pa, 0, pb, 0, VectorGemm.NEGATIVE_ZEROS, 0, 0, 1f, whole, 0, NR);
-            } else {
-                VectorGemm.microKernel4x3(kc, pa, 0, pb, 0, VectorGemm.NEGATIVE_ZEROS, 0, 0, 1f, whole, 0, NR);
-            }
+            fullKernel(kc, pa, pb, VectorGemm.NEGATIVE_ZEROS, 0, 0, 1f, whole, 0, NR);
             float sentinel = 12345.5f;
             for (int nr : new int[] {1, VL - 1, VL, VL + 1, 2 * VL}) {
                 float[] tile = new float[MR * NR];
