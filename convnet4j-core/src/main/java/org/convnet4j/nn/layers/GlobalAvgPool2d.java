@@ -1,5 +1,6 @@
 package org.convnet4j.nn.layers;
 
+import org.convnet4j.nn.StepBuffers;
 import org.convnet4j.nn.UnaryLayer;
 import org.convnet4j.tensor.Shape;
 import org.convnet4j.tensor.Tensor;
@@ -18,6 +19,12 @@ public final class GlobalAvgPool2d extends UnaryLayer {
      */
     static volatile boolean parallelPlanes = !"false".equals(System.getProperty("convnet4j.pool.globalAvgParallel"));
 
+    /**
+     * Output and input gradient: inside a training step the previous step's (the gradient from the memory plan's pool),
+     * not a new 3 MB array per ResNet-50 step at batch 8 (docs/PERFORMANCE.md, session 26, the step memory engineer).
+     * Both are written whole.
+     */
+    private final StepBuffers.Slots buffers = new StepBuffers.Slots(2);
     private Shape inShape;
 
     @Override
@@ -34,7 +41,7 @@ public final class GlobalAvgPool2d extends UnaryLayer {
         inShape = x.shape();
         int planes = x.dim(0) * x.dim(1);
         int area = x.dim(2) * x.dim(3);
-        Tensor y = Tensor.zeros(x.dim(0), x.dim(1));
+        Tensor y = buffers.overwritten(0, Shape.of(x.dim(0), x.dim(1)));
         float[] a = x.data();
         float[] b = y.data();
         Kernels k = KernelProvider.get();
@@ -62,7 +69,7 @@ public final class GlobalAvgPool2d extends UnaryLayer {
 
     @Override
     public Tensor backward(Tensor dy) {
-        Tensor dx = Tensor.zeros(inShape);
+        Tensor dx = buffers.gradientOverwritten(1, inShape);
         int area = inShape.dim(2) * inShape.dim(3);
         float[] g = dy.data();
         float[] d = dx.data();

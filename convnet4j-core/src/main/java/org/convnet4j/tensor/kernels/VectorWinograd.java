@@ -63,6 +63,25 @@ final class VectorWinograd {
     private static final VectorMask<Float> COLUMN_OF4_3 = columnOf(4, 3);
     private static final VectorMask<Float> COLUMN_OF2_1 = columnOf(2, 1);
 
+    /**
+     * Scratch in {@link #ROWS} for {@link #plainLanes}: H's rows' three outputs (after H's 3 x (m + 2) vectors, at most
+     * 18) or the filters' three gathered taps; before {@link #OUTPUTS}' region, which neither transform uses.
+     */
+    private static final int TAPS = 18 * VL;
+    /**
+     * Whether the filter transform ({@link #filtersPacked}) and the weight gradient's ({@link #weightOutputs}) move
+     * their 9-apart taps with a scalar loop over the lanes and plain vector loads and stores, instead of a gather and
+     * a scatter. JDK 17's C2 compiles a scatter into one instruction only with AVX-512 (x86.ad: StoreVectorScatter needs
+     * UseAVX > 2); on 8-float (AVX2) machines each scatter ran the API's Java fallback (a boxed vector, an index vector,
+     * a mask and a lambda per lane), and the filter transform's gathers left its vectors boxed too: together ~150 of
+     * the 174 MB a ResNet-50 training step at batch 8 allocated (ThreadMXBean and JFR, docs/PERFORMANCE.md session 26,
+     * the step memory engineer), and the fallbacks' time. Each lane reads the same tap and each tap gets
+     * {@code tap + value} (one float addition of the same two values) either way: the same bits. On by default where
+     * vectors hold fewer than 16 floats; {@code -Dconvnet4j.winograd.plainLanes=true|false} decides everywhere.
+     */
+    static volatile boolean plainLanes = System.getProperty("convnet4j.winograd.plainLanes") == null
+            ? VL < 16 : "true".equals(System.getProperty("convnet4j.winograd.plainLanes"));
+
     private VectorWinograd() {
     }
 
@@ -616,11 +635,32 @@ final class VectorWinograd {
         FloatVector v1 = FloatVector.fromArray(S, h, in + VL);
         FloatVector v2 = FloatVector.fromArray(S, h, in + 2 * VL);
         FloatVector half = v1.add(v2).mul(0.5f);
-        FloatVector.fromArray(S, dst, at, FILTERS, 0).add(FloatVector.fromArray(S, h, in).add(half))
-                .intoArray(dst, at, FILTERS, 0);
-        FloatVector.fromArray(S, dst, at + 1, FILTERS, 0).add(v1.sub(v2).mul(0.5f)).intoArray(dst, at + 1, FILTERS, 0);
-        FloatVector.fromArray(S, dst, at + 2, FILTERS, 0).add(half.add(FloatVector.fromArray(S, h, in + 3 * VL)))
-                .intoArray(dst, at + 2, FILTERS, 0);
+        FloatVector o0 = FloatVector.fromArray(S, h, in).add(half);
+        FloatVector o1 = v1.sub(v2).mul(0.5f);
+        FloatVector o2 = half.add(FloatVector.fromArray(S, h, in + 3 * VL));
+        if (plainLanes) {
+            o0.intoArray(h, TAPS);
+            o1.intoArray(h, TAPS + VL);
+            o2.intoArray(h, TAPS + 2 * VL);
+            addTaps(h, dst, at);
+            return;
+        }
+        FloatVector.fromArray(S, dst, at, FILTERS, 0).add(o0).intoArray(dst, at, FILTERS, 0);
+        FloatVector.fromArray(S, dst, at + 1, FILTERS, 0).add(o1).intoArray(dst, at + 1, FILTERS, 0);
+        FloatVector.fromArray(S, dst, at + 2, FILTERS, 0).add(o2).intoArray(dst, at + 2, FILTERS, 0);
+    }
+
+    /**
+     * {@link #plainLanes}: the three row outputs at {@link #TAPS} in {@code h} added to taps 0..2 of VL filters 9 apart
+     * from {@code at}: tap + value, as the scatter's lanes do. A method of its own so the rows' vector code stays small
+     * enough to inline the API (see the class comment).
+     */
+    private static void addTaps(float[] h, float[] dst, int at) {
+        for (int l = 0, t = at; l < VL; l++, t += 9) {
+            dst[t] = dst[t] + h[TAPS + l];
+            dst[t + 1] = dst[t + 1] + h[TAPS + VL + l];
+            dst[t + 2] = dst[t + 2] + h[TAPS + 2 * VL + l];
+        }
     }
 
     /** G^T of 6 vectors {@code step} apart from {@code in}: H's rows 0, 1, 2 at {@code out + u * 6 VL}. */
@@ -650,6 +690,13 @@ final class VectorWinograd {
                 .add(s34.sub(s12.mul(4f)).mul(ScalarWinograd.TWENTY_FOURTH));
         FloatVector o1 = v3.sub(v4).sub(v1.sub(v2).mul(2f)).mul(ScalarWinograd.TWELFTH);
         FloatVector o2 = s34.sub(s12).mul(ScalarWinograd.SIXTH).add(FloatVector.fromArray(S, h, in + 5 * VL));
+        if (plainLanes) {
+            o0.intoArray(h, TAPS);
+            o1.intoArray(h, TAPS + VL);
+            o2.intoArray(h, TAPS + 2 * VL);
+            addTaps(h, dst, at);
+            return;
+        }
         FloatVector.fromArray(S, dst, at, FILTERS, 0).add(o0).intoArray(dst, at, FILTERS, 0);
         FloatVector.fromArray(S, dst, at + 1, FILTERS, 0).add(o1).intoArray(dst, at + 1, FILTERS, 0);
         FloatVector.fromArray(S, dst, at + 2, FILTERS, 0).add(o2).intoArray(dst, at + 2, FILTERS, 0);
@@ -678,6 +725,7 @@ final class VectorWinograd {
             map[l] = (l % mr) * c * 9 + l / mr * 9;
         }
         float[] one = new float[a * a];
+        float[] taps = plainLanes ? ROWS.get() : null;
         for (int pc = 0; pc < c; pc += VectorGemm.KC) {
             int kc = Math.min(VectorGemm.KC, c - pc);
             for (int fp = f0; fp < f1; fp += mr) {
@@ -689,9 +737,9 @@ final class VectorWinograd {
                         int pos = base + depth * mr;
                         for (int s = 0; s < 3; s++) { // G down column s into elements (i, s)
                             if (m == 2) {
-                                packedColumn2(w, g + s, map, u, pos, s);
+                                packedColumn2(w, g + s, map, taps, u, pos, s);
                             } else {
-                                packedColumn4(w, g + s, map, u, pos, s);
+                                packedColumn4(w, g + s, map, taps, u, pos, s);
                             }
                         }
                         for (int i = 0; i < a; i++) { // G along each row, in place
@@ -720,10 +768,20 @@ final class VectorWinograd {
         }
     }
 
-    private static void packedColumn2(float[] w, int g, int[] map, float[][] u, int pos, int s) {
-        FloatVector g0 = FloatVector.fromArray(S, w, g, map, 0);
-        FloatVector g1 = FloatVector.fromArray(S, w, g + 3, map, 0);
-        FloatVector g2 = FloatVector.fromArray(S, w, g + 6, map, 0);
+    private static void packedColumn2(float[] w, int g, int[] map, float[] taps, float[][] u, int pos, int s) {
+        FloatVector g0;
+        FloatVector g1;
+        FloatVector g2;
+        if (taps != null) {
+            gatherTaps(w, g, map, taps);
+            g0 = FloatVector.fromArray(S, taps, TAPS);
+            g1 = FloatVector.fromArray(S, taps, TAPS + VL);
+            g2 = FloatVector.fromArray(S, taps, TAPS + 2 * VL);
+        } else {
+            g0 = FloatVector.fromArray(S, w, g, map, 0);
+            g1 = FloatVector.fromArray(S, w, g + 3, map, 0);
+            g2 = FloatVector.fromArray(S, w, g + 6, map, 0);
+        }
         FloatVector sum = g0.add(g2);
         g0.intoArray(u[s], pos);
         sum.add(g1).mul(0.5f).intoArray(u[4 + s], pos);
@@ -741,10 +799,20 @@ final class VectorWinograd {
         g2.intoArray(u[4 * i + 3], pos);
     }
 
-    private static void packedColumn4(float[] w, int g, int[] map, float[][] u, int pos, int s) {
-        FloatVector g0 = FloatVector.fromArray(S, w, g, map, 0);
-        FloatVector g1 = FloatVector.fromArray(S, w, g + 3, map, 0);
-        FloatVector g2 = FloatVector.fromArray(S, w, g + 6, map, 0);
+    private static void packedColumn4(float[] w, int g, int[] map, float[] taps, float[][] u, int pos, int s) {
+        FloatVector g0;
+        FloatVector g1;
+        FloatVector g2;
+        if (taps != null) {
+            gatherTaps(w, g, map, taps);
+            g0 = FloatVector.fromArray(S, taps, TAPS);
+            g1 = FloatVector.fromArray(S, taps, TAPS + VL);
+            g2 = FloatVector.fromArray(S, taps, TAPS + 2 * VL);
+        } else {
+            g0 = FloatVector.fromArray(S, w, g, map, 0);
+            g1 = FloatVector.fromArray(S, w, g + 3, map, 0);
+            g2 = FloatVector.fromArray(S, w, g + 6, map, 0);
+        }
         FloatVector sum = g0.add(g2);
         FloatVector far = g0.add(g2.mul(4f));
         FloatVector twice = g1.mul(2f);
@@ -754,6 +822,16 @@ final class VectorWinograd {
         far.add(twice).mul(ScalarWinograd.TWENTY_FOURTH).intoArray(u[18 + s], pos);
         far.sub(twice).mul(ScalarWinograd.TWENTY_FOURTH).intoArray(u[24 + s], pos);
         g2.intoArray(u[30 + s], pos);
+    }
+
+    /** {@link #plainLanes}: taps g, g + 3, g + 6 of each lane's filter ({@code map}) at {@link #TAPS} in {@code taps}. */
+    private static void gatherTaps(float[] w, int g, int[] map, float[] taps) {
+        for (int l = 0; l < VL; l++) {
+            int at = g + map[l];
+            taps[TAPS + l] = w[at];
+            taps[TAPS + VL + l] = w[at + 3];
+            taps[TAPS + 2 * VL + l] = w[at + 6];
+        }
     }
 
     private static void packedRow4(float[][] u, int pos, int i) {

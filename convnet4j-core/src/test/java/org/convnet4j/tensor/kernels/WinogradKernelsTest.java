@@ -3,6 +3,7 @@ package org.convnet4j.tensor.kernels;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.Random;
 import org.convnet4j.data.Datasets;
@@ -227,6 +228,85 @@ class WinogradKernelsTest {
      * is the 3x3 correlation of the input tile with dy (the tile's share of dW), to float rounding, added to dW's
      * value before; on both kernel sets.
      */
+    /**
+     * {@link VectorWinograd#plainLanes} (the taps moved by a loop over lanes, no gather or scatter) gives the bits of the
+     * gather and scatter: the weight gradient's transform back to the taps and the prepared filters, both switch states.
+     */
+    @Test
+    void plainLanesGiveTheBitsOfTheGatherAndScatter() {
+        boolean before = VectorWinograd.plainLanes;
+        try {
+            for (int m : new int[] {2, 4}) {
+                int a = m + 2;
+                for (int n : COUNTS) {
+                    int ldE = n + 2;
+                    float[] sums = Gaussians.floats(random, a * a * ldE + 3);
+                    float[] taps = Gaussians.floats(random, 9 * n + 7);
+                    float[][] results = new float[2][];
+                    for (int on = 0; on < 2; on++) {
+                        VectorWinograd.plainLanes = on == 1;
+                        results[on] = taps.clone();
+                        vector.winogradWeightOutputs(m, n, sums, 3, ldE, results[on], 7);
+                    }
+                    assertArrayEquals(results[0], results[1], "back to the taps, m=" + m + " pairs=" + n);
+                }
+                int e = a * a;
+                for (int[] fc : new int[][] {{16, 16}, {13, 17}, {24, VectorGemm.KC + 3}}) {
+                    int f = fc[0];
+                    int c = fc[1];
+                    float[] w = Gaussians.floats(random, 9 * f * c);
+                    float[][][] results = new float[2][e][(f + 15) / 16 * 16 * c];
+                    for (int on = 0; on < 2; on++) {
+                        VectorWinograd.plainLanes = on == 1;
+                        vector.winogradFiltersPrepared(m, f, c, w, 0, f, results[on]);
+                    }
+                    for (int i = 0; i < e; i++) {
+                        assertArrayEquals(results[0][i], results[1][i], "m=" + m + " f=" + f + " c=" + c + " e=" + i);
+                    }
+                }
+            }
+        } finally {
+            VectorWinograd.plainLanes = before;
+        }
+    }
+
+    /**
+     * With {@link VectorWinograd#plainLanes} the weight gradient's transform back to the taps and the filter transform
+     * allocate (next to) nothing once compiled: on 8-float machines the scatter's and the gathers' fallbacks allocated
+     * ~20 KB per call here (boxed vectors, index vectors, masks), ~150 MB per ResNet-50 training step at batch 8. Counted
+     * bytes, not time: calls in rounds until a round allocates under the bound (the JIT compiles the transforms after a
+     * few thousand calls); fails if no round of 200 does within 40,000 calls.
+     */
+    @Test
+    void plainLanesAllocateNextToNothingOnceCompiled() {
+        boolean before = VectorWinograd.plainLanes;
+        VectorWinograd.plainLanes = true;
+        try {
+            var threads = (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+            long me = Thread.currentThread().getId();
+            int n = 2 * VL + 3;
+            int ldE = n + 2;
+            float[] sums = Gaussians.floats(random, 36 * ldE);
+            float[] taps = new float[9 * n];
+            int f = 16;
+            int c = 16;
+            float[] w = Gaussians.floats(random, 9 * f * c);
+            float[][] prepared = new float[36][f * c];
+            long fewest = Long.MAX_VALUE;
+            for (int round = 0; round < 200 && fewest >= 200 * 512; round++) {
+                long start = threads.getThreadAllocatedBytes(me);
+                for (int call = 0; call < 200; call++) {
+                    vector.winogradWeightOutputs(4, n, sums, 0, ldE, taps, 0);
+                    vector.winogradFiltersPrepared(4, f, c, w, 0, f, prepared); // two small arrays of its own per call
+                }
+                fewest = Math.min(fewest, threads.getThreadAllocatedBytes(me) - start);
+            }
+            assertTrue(fewest < 200 * 512, "fewest bytes per call in a round: " + fewest / 200);
+        } finally {
+            VectorWinograd.plainLanes = before;
+        }
+    }
+
     @Test
     void oneTileIsTheWeightGradient() {
         for (Kernels k : new Kernels[] {scalar, vector}) {
