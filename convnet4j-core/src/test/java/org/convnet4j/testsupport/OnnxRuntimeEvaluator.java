@@ -23,7 +23,38 @@ public final class OnnxRuntimeEvaluator {
                     + " not given: install it with bash tools/onnx-runtime-install.sh DIR (as .ci/run does) and pass"
                     + " the folder");
         }
+        if (ort != null) {
+            awaitInstall(Path.of(ort));
+        }
         return ort;
+    }
+
+    /**
+     * .ci/run installs onnxruntime-node in the background while Maven builds (only io's and cli's tests need it,
+     * minutes later), with a marker {@code DIR.installing} that it removes when npm is done, whatever the outcome:
+     * while the marker is there, wait for it (at most 10 minutes). A failed install then fails the test on the
+     * runtime itself, and .ci/run on npm's exit code.
+     */
+    private static void awaitInstall(Path folder) {
+        Path marker = folder.resolveSibling(folder.getFileName() + ".installing");
+        long t0 = System.nanoTime();
+        long deadline = t0 + 600_000_000_000L;
+        while (java.nio.file.Files.exists(marker)) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionFailedError("onnxruntime-node's install did not finish in 10 minutes (" + marker
+                        + " is still there)");
+            }
+            try {
+                Thread.sleep(500);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new AssertionFailedError("interrupted while waiting for " + marker);
+            }
+        }
+        if (System.nanoTime() - t0 > 1_000_000_000L) {
+            System.out.printf(java.util.Locale.ROOT, "OnnxRuntimeEvaluator: waited %.0f s for onnxruntime-node's"
+                    + " install%n", (System.nanoTime() - t0) / 1e9);
+        }
     }
 
     /**

@@ -1,4 +1,4 @@
-package org.convnet4j.spark.cli;
+package org.convnet4j.spark;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -23,7 +23,8 @@ import org.apache.spark.ml.linalg.Vector;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.convnet4j.image.Images;
-import org.convnet4j.spark.TestSpark;
+import org.convnet4j.spark.cli.CliRun;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -36,10 +37,22 @@ import org.junit.jupiter.api.io.TempDir;
  * pictures; for each, the CSV's class is the CLI's top-1 and its probability the CLI's to the CSV's 6 decimals; the
  * Parquet's class index, class name and every class's probability equal the CLI's within 1e-6 (the CLI classifies one
  * picture at a time, spark predict in batches of 3).
+ *
+ * <p>An IT (failsafe, after the cluster ITs) rather than a unit test so that this module does not depend on
+ * convnet4j-cli: the CI's parallel reactor build ({@code mvn -T 2}) then builds this module while io, serve and cli
+ * build and test, and this class waits for the CLI's jar ({@code -Dconvnet4j.cli.jar.waitSeconds}, which .ci/run
+ * gives; 0 by default: refused at once). A sequential build of the whole tree builds convnet4j-cli first (it comes
+ * first in the parent's module list); {@code -pl convnet4j-spark} needs {@code convnet4j-cli} in the list too.
  */
-class SparkPredictAgainstPredictTest {
+class SparkPredictAgainstPredictIT {
     @TempDir
     static Path dir;
+
+    @AfterAll
+    static void stopSession() {
+        // this class runs in the failsafe JVM the cluster ITs share: it leaves no session to the next class
+        TestSpark.stopIfRunning();
+    }
 
     @Test
     void sparkPredictAnswersAsTheMainCliPredictOnTheSameFolder() throws Exception {
@@ -114,7 +127,7 @@ class SparkPredictAgainstPredictTest {
                 worst = Math.max(worst, Math.abs(want - got));
             }
         }
-        System.out.printf("SparkPredictAgainstPredictTest: %d pictures, the same classes; probabilities within %.2g of"
+        System.out.printf("SparkPredictAgainstPredictIT: %d pictures, the same classes; probabilities within %.2g of"
                 + " the main CLI's predict%n", cli.size(), worst);
     }
 
@@ -149,17 +162,37 @@ class SparkPredictAgainstPredictTest {
     }
 
     /**
-     * The main CLI's jar, built by convnet4j-cli's package phase (this module has that module as a test dependency so
-     * that a reactor build makes it first); refused when it is older than that module's classes (a build that stopped
-     * before package: {@code mvn test}), which it would otherwise test instead of this tree's CLI.
+     * The main CLI's jar, built by convnet4j-cli's package phase; refused when it is older than that module's classes
+     * (a build that stopped before package: {@code mvn test}), which it would otherwise test instead of this tree's
+     * CLI. With {@code -Dconvnet4j.cli.jar.waitSeconds=N} (.ci/run: its {@code mvn -T 2} builds convnet4j-cli at the
+     * same time as this module, which no longer depends on it) a missing, older or half-written jar is waited for, up
+     * to N seconds; the refusal then names what is still wrong.
      */
-    private static Path mainCliJar() throws IOException {
+    private static Path mainCliJar() throws Exception {
         Path jar = Path.of(System.getProperty("convnet4j.cli.jar", "../convnet4j-cli/target/convnet4j.jar"));
-        assertTrue(Files.isRegularFile(jar), "no main CLI jar at " + jar.toAbsolutePath()
-                + " (convnet4j-cli's package phase builds it: mvn verify)");
+        long wait = Long.getLong("convnet4j.cli.jar.waitSeconds", 0);
+        long deadline = System.nanoTime() + wait * 1_000_000_000L;
+        long t0 = System.nanoTime();
+        String wrong;
+        while ((wrong = notReady(jar)) != null && System.nanoTime() < deadline) {
+            Thread.sleep(2000);
+        }
+        assertTrue(wrong == null, wrong + (wait > 0 ? " (waited " + wait + " s)" : ""));
+        if (System.nanoTime() - t0 > 1_000_000_000L) {
+            System.out.printf(java.util.Locale.ROOT, "SparkPredictAgainstPredictIT: waited %.0f s for %s%n",
+                    (System.nanoTime() - t0) / 1e9, jar);
+        }
+        return jar;
+    }
+
+    /** Why {@code jar} cannot be the CLI's jar of this tree yet, or null when it can. */
+    private static String notReady(Path jar) throws IOException {
+        if (!Files.isRegularFile(jar)) {
+            return "no main CLI jar at " + jar.toAbsolutePath() + " (convnet4j-cli's package phase builds it: mvn verify)";
+        }
+        long built = Files.getLastModifiedTime(jar).toMillis();
         Path classes = jar.resolveSibling("classes");
         if (Files.isDirectory(classes)) {
-            long built = Files.getLastModifiedTime(jar).toMillis();
             try (Stream<Path> files = Files.walk(classes)) {
                 List<Path> newer = files.filter(Files::isRegularFile).filter(f -> {
                     try {
@@ -168,10 +201,20 @@ class SparkPredictAgainstPredictTest {
                         return true;
                     }
                 }).limit(3).toList();
-                assertTrue(newer.isEmpty(), jar + " is older than the CLI's classes " + newer
-                        + " (convnet4j-cli's package phase rebuilds it: mvn verify)");
+                if (!newer.isEmpty()) {
+                    return jar + " is older than the CLI's classes " + newer
+                            + " (convnet4j-cli's package phase rebuilds it: mvn verify)";
+                }
             }
         }
-        return jar;
+        // the shade plugin may be writing it right now: whole once its central directory and manifest read
+        try (java.util.jar.JarFile f = new java.util.jar.JarFile(jar.toFile())) {
+            if (f.getManifest() == null || f.getManifest().getMainAttributes().getValue("Main-Class") == null) {
+                return jar + " has no Main-Class in its manifest";
+            }
+        } catch (IOException e) {
+            return jar + " is not a whole jar yet: " + e;
+        }
+        return null;
     }
 }
