@@ -893,8 +893,9 @@ public interface Kernels {
         int e = (m + 2) * (m + 2);
         ScalarWinograd.checkPrepared(m, f, c, w, f0, f1, buffers);
         float[] one = new float[e];
+        float[] row = new float[m + 2];
         for (int p = f0 * c; p < f1 * c; p++) {
-            ScalarWinograd.filters(m, 1, w, 9 * p, one, 0, 1);
+            ScalarWinograd.filters(m, 1, w, 9 * p, one, 0, 1, row);
             for (int i = 0; i < e; i++) {
                 buffers[i][p] = one[i];
             }

@@ -277,7 +277,15 @@ final class ScalarWinograd {
      * row i in place.
      */
     static void filters(int m, int n, float[] src, int srcOff, float[] dst, int dstOff, int ldE) {
-        float[] out = new float[m + 2];
+        filters(m, n, src, srcOff, dst, dstOff, ldE, new float[m + 2]);
+    }
+
+    /**
+     * {@link #filters} with the caller's row scratch {@code out} (at least m + 2 floats): callers that transform one
+     * filter-channel pair at a time (the prepared filters' default, once per pair every training step) allocate it
+     * once per call instead of once per pair.
+     */
+    static void filters(int m, int n, float[] src, int srcOff, float[] dst, int dstOff, int ldE, float[] out) {
         for (int p = 0; p < n; p++) {
             columnsThenRows(m, ScalarWinograd::filter1d, 3, src, srcOff + 9 * p, 3, dst, dstOff + p, ldE, out);
         }

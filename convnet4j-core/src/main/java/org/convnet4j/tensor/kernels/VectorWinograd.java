@@ -725,6 +725,7 @@ final class VectorWinograd {
             map[l] = (l % mr) * c * 9 + l / mr * 9;
         }
         float[] one = new float[a * a];
+        float[] row = new float[a]; // the scalar transform's scratch, once per call, not per pair
         float[] taps = plainLanes ? ROWS.get() : null;
         for (int pc = 0; pc < c; pc += VectorGemm.KC) {
             int kc = Math.min(VectorGemm.KC, c - pc);
@@ -755,7 +756,7 @@ final class VectorWinograd {
                     for (int r = fp; r < fp + mr; r++) {
                         int at = base + depth * mr + r - fp;
                         if (r < f) {
-                            ScalarWinograd.filters(m, 1, w, (r * c + pc + depth) * 9, one, 0, 1);
+                            ScalarWinograd.filters(m, 1, w, (r * c + pc + depth) * 9, one, 0, 1, row);
                         } else {
                             java.util.Arrays.fill(one, 0f);
                         }
