@@ -310,7 +310,7 @@ class WinogradKernelsTest {
     /**
      * The prepared filters' default (the scalar kernels', and the vector kernels' where {@link VectorWinograd#packs()}
      * is false, as with the 6 x 16 GEMM tile on 8-float machines): its few arrays once per call, not one per
-     * filter-channel pair (a training step calls it for every 3x3 layer: 1.3 M pairs in ResNet-50, ~63 MB of garbage
+     * filter-channel pair (a training step calls it for every Winograd layer, forward and backward: ~63 MB of garbage
      * per W6 step when each pair had its own). 64 x 64 pairs: a per-pair array would be 160 KB per call.
      */
     @Test
