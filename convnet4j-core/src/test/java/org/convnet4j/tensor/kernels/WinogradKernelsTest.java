@@ -282,8 +282,6 @@ class WinogradKernelsTest {
         boolean before = VectorWinograd.plainLanes;
         VectorWinograd.plainLanes = true;
         try {
-            var threads = (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
-            long me = Thread.currentThread().getId();
             int n = 2 * VL + 3;
             int ldE = n + 2;
             float[] sums = Gaussians.floats(random, 36 * ldE);
@@ -292,16 +290,11 @@ class WinogradKernelsTest {
             int c = 16;
             float[] w = Gaussians.floats(random, 9 * f * c);
             float[][] prepared = new float[36][f * c];
-            long fewest = Long.MAX_VALUE;
-            for (int round = 0; round < 200 && fewest >= 200 * 512; round++) {
-                long start = threads.getThreadAllocatedBytes(me);
-                for (int call = 0; call < 200; call++) {
-                    vector.winogradWeightOutputs(4, n, sums, 0, ldE, taps, 0);
-                    vector.winogradFiltersPrepared(4, f, c, w, 0, f, prepared); // two small arrays of its own per call
-                }
-                fewest = Math.min(fewest, threads.getThreadAllocatedBytes(me) - start);
-            }
-            assertTrue(fewest < 200 * 512, "fewest bytes per call in a round: " + fewest / 200);
+            long fewest = fewestBytesPerCall(200, 200, 512, () -> {
+                vector.winogradWeightOutputs(4, n, sums, 0, ldE, taps, 0);
+                vector.winogradFiltersPrepared(4, f, c, w, 0, f, prepared); // two small arrays of its own per call
+            });
+            assertTrue(fewest < 512, "fewest bytes per call in a round: " + fewest);
         } finally {
             VectorWinograd.plainLanes = before;
         }
@@ -315,21 +308,30 @@ class WinogradKernelsTest {
      */
     @Test
     void preparedFiltersDefaultAllocatesPerCallNotPerPair() {
-        var threads = (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
-        long me = Thread.currentThread().getId();
         int f = 64;
         int c = 64;
         float[] w = Gaussians.floats(random, 9 * f * c);
         float[][] prepared = new float[36][f * c];
+        long fewest = fewestBytesPerCall(40, 20, 1024, () -> scalar.winogradFiltersPrepared(4, f, c, w, 0, f, prepared));
+        assertTrue(fewest < 1024, "fewest bytes per call in a round: " + fewest);
+    }
+
+    /**
+     * This thread's allocated bytes per call of {@code call}, the fewest over rounds of {@code calls} calls: rounds until
+     * one comes under {@code bound} bytes per call (the JIT has compiled what it runs by then) or {@code rounds} ran.
+     */
+    private static long fewestBytesPerCall(int rounds, int calls, long bound, Runnable call) {
+        var threads = (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+        long me = Thread.currentThread().getId();
         long fewest = Long.MAX_VALUE;
-        for (int round = 0; round < 40 && fewest >= 20 * 1024; round++) {
+        for (int round = 0; round < rounds && fewest >= bound * calls; round++) {
             long start = threads.getThreadAllocatedBytes(me);
-            for (int call = 0; call < 20; call++) {
-                scalar.winogradFiltersPrepared(4, f, c, w, 0, f, prepared);
+            for (int i = 0; i < calls; i++) {
+                call.run();
             }
             fewest = Math.min(fewest, threads.getThreadAllocatedBytes(me) - start);
         }
-        assertTrue(fewest < 20 * 1024, "fewest bytes per call in a round: " + fewest / 20);
+        return fewest / calls;
     }
 
     @Test
